@@ -1,0 +1,108 @@
+"""Measure article extraction on the AEB dev pages: text mode, HTML mode, and trafilatura alone.
+
+    python -m bench.extraction [--text-dir D] [--html-dir D] [--truth F] [--skip-html]
+
+Prints precision / recall / F1 with the benchmark's own metric (``corpus`` from
+``shared/bench/aeb_score.py``, imported from its folder, never copied) and the median milliseconds per
+page on one core, so that any change to the extractor can be judged by rerunning one command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import trafilatura
+
+from workers.blocks import detect_language, load_model, segment, stop_words
+from workers.clean import clean_html, clean_text
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_AEB = REPO.parent / "shared" / "bench" / "aeb"
+
+
+def _corpus(score_dir: Path) -> Callable[..., dict[str, float]]:
+    """The benchmark's metric, imported from the folder that holds aeb_score.py."""
+    sys.path.insert(0, str(score_dir))
+    from aeb_score import corpus  # type: ignore[import-not-found]
+
+    return corpus  # type: ignore[no-any-return]
+
+
+def _timed(extract: Callable[[str], str], inputs: dict[str, str]) -> tuple[dict[str, str], float, float]:
+    """Run extract on every input; the median wall time per page in ms, and per 6 KB of input (pages
+    differ in size; the budget is stated per 6 KB). Pages that raise ValueError (nothing extractable)
+    count as empty output, as the pipeline would store nothing for them."""
+    out: dict[str, str] = {}
+    times, per_6kb = [], []
+    for page_id, content in inputs.items():
+        start = time.perf_counter()
+        try:
+            out[page_id] = extract(content)
+        except ValueError:
+            out[page_id] = ""
+        ms = (time.perf_counter() - start) * 1000
+        times.append(ms)
+        per_6kb.append(ms * 6000 / max(len(content.encode()), 1))
+    return out, statistics.median(times), statistics.median(per_6kb)
+
+
+def _ours_text(raw: str) -> str:
+    return clean_text(raw).body
+
+
+def _ours_html(html: str) -> str:
+    return clean_html(html).body
+
+
+def _trafilatura(html: str) -> str:
+    return trafilatura.extract(html, include_comments=False) or ""
+
+
+def _report(name: str, metrics: dict[str, float], ms: float, ms_6kb: float) -> None:
+    print(
+        f"{name:<26} F1 {metrics['f1']:.3f}  P {metrics['precision']:.3f}  R {metrics['recall']:.3f}"
+        f"  median {ms:6.2f} ms/page  {ms_6kb:6.2f} ms/6KB"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--text-dir", type=Path, default=DEFAULT_AEB / "text")
+    parser.add_argument("--html-dir", type=Path, default=DEFAULT_AEB / "html")
+    parser.add_argument("--truth", type=Path, default=DEFAULT_AEB / "ground-truth.json")
+    parser.add_argument("--score-dir", type=Path, help="folder of aeb_score.py (default: beside the truth)")
+    parser.add_argument("--skip-html", action="store_true", help="text mode only (HTML mode is slower)")
+    args = parser.parse_args(argv)
+
+    corpus = _corpus(args.score_dir or args.truth.parent.parent)
+    truth = json.loads(args.truth.read_text(encoding="utf-8"))
+    golds = {k: v["articleBody"] for k, v in truth.items()}
+    texts = {k: (args.text_dir / f"{k}.txt").read_text(encoding="utf-8") for k in golds}
+    load_model()
+    for raw in texts.values():  # load the model and each language's stop words outside the timing
+        stop_words(detect_language(segment(raw)))
+
+    preds, ms, ms_6kb = _timed(_ours_text, texts)
+    _report("text: samestory", corpus(preds, golds, n_bootstrap=0), ms, ms_6kb)
+    if args.skip_html:
+        return
+    htmls = {
+        k: gzip.decompress((args.html_dir / f"{k}.html.gz").read_bytes()).decode("utf-8", "replace")
+        for k in golds
+    }
+    for name, extract in (("html: trafilatura alone", _trafilatura), ("html: samestory", _ours_html)):
+        preds, ms, ms_6kb = _timed(extract, htmls)
+        _report(name, corpus(preds, golds, n_bootstrap=0), ms, ms_6kb)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Request and response bodies. These models are the API's contract and its OpenAPI documentation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from workers.dates import from_timestamp, normalise_date, to_timestamp
+
+ARTICLE_ID = r"^[A-Za-z0-9][A-Za-z0-9._:~-]{0,127}$"
+EXAMPLE_TEXT = (
+    "POLITICS\n\nUS and China agree to keep talking\n\nBEIJING (AP) — The two sides met on Sunday..."
+)
+
+
+class ArticleIn(BaseModel):
+    """One article: its page as scraped text (chrome and all) or as HTML, and what the client knows."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "ap-2023-06-18-blinken",
+                    "text": EXAMPLE_TEXT,
+                    "published_at": "2023-06-18",
+                    "source": "apnews.com",
+                }
+            ]
+        },
+    )
+
+    text: str | None = Field(default=None, description="The page's visible text, one block per line.")
+    html: str | None = Field(default=None, description="The page's HTML (instead of text).")
+    id: str | None = Field(
+        default=None,
+        pattern=ARTICLE_ID,
+        description="Your own id (letters, digits and . _ : ~ -, at most 128). Generated when absent.",
+    )
+    title: str | None = Field(default=None, max_length=2000, description="Headline, when known.")
+    url: str | None = Field(default=None, max_length=4000)
+    source: str | None = Field(default=None, max_length=500, description="Outlet or domain.")
+    published_at: str | None = Field(
+        default=None, description="ISO 8601 date or datetime, e.g. 2024-04-26 or 2024-04-26T10:24:00Z."
+    )
+
+    @field_validator("text", "html", "title", "url", "source")
+    @classmethod
+    def _utf8(cls, value: str | None) -> str | None:
+        """JSON may spell a lone UTF-16 surrogate ("\\ud800"), which no UTF-8 text can hold: refuse it here
+        rather than fail on it when the article is hashed and stored."""
+        if value is not None:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                char = value[exc.start]
+                raise ValueError(
+                    f"not valid Unicode text: a lone surrogate ({char!r}) at character {exc.start}"
+                ) from None
+        return value
+
+    @field_validator("published_at")
+    @classmethod
+    def _iso_date(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        normalised = normalise_date(value)
+        try:
+            # stored as a timestamp and read back as a date: both ways must work (0001-01-01T00:00+14:00
+            # is a valid ISO date whose UTC instant falls in year 0, which Python cannot represent)
+            from_timestamp(to_timestamp(normalised))
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(
+                f"{value!r} is out of range: its UTC instant must fall in years 1 to 9999"
+            ) from None
+        return normalised
+
+    @model_validator(mode="after")
+    def _one_page(self) -> ArticleIn:
+        given = [name for name in ("text", "html") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'text' or 'html'" + (" (both were given)" if given else " (neither was)")
+            )
+        if not (self.text or self.html or "").strip():
+            raise ValueError(f"'{given[0]}' is empty: there is no article to process")
+        return self
+
+    @property
+    def page(self) -> str:
+        return self.text if self.text is not None else self.html or ""
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    articles: list[ArticleIn] = Field(min_length=1, description="Up to SAMESTORY_MAX_BATCH_ITEMS articles.")
+
+
+class Accepted(BaseModel):
+    id: str
+    status: Literal["queued", "processing", "done", "failed"]
+
+
+class Rejected(BaseModel):
+    index: int
+    id: str | None
+    error: str
+
+
+class BatchAccepted(BaseModel):
+    id: str
+    total: int = Field(description="Articles accepted into the batch.")
+    rejected: list[Rejected] = Field(default_factory=list, description="Items refused, each with why.")
+
+
+class BatchOut(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done", "partial"]
+    total: int
+    done: int
+    failed: int
+
+
+class RemovedBlockOut(BaseModel):
+    text: str
+    reason: str
+
+
+class ArticleOut(BaseModel):
+    id: str
+    status: Literal["queued", "processing", "done", "failed"]
+    title: str | None
+    published_at: str | None
+    source: str | None
+    url: str | None
+    body: str | None = Field(description="Clean article text, paragraphs separated by blank lines.")
+    cluster_id: str | None = Field(description="The story cluster (coverage of the same event).")
+    canonical_id: str | None = Field(description="First-seen article of its near-duplicate group.")
+    error: str | None
+    removed: list[RemovedBlockOut] | None = Field(
+        default=None, description="With ?include=removed: the blocks cut from the page, with why."
+    )
+
+
+class ClusterArticle(BaseModel):
+    id: str
+    title: str | None
+    source: str | None
+    published_at: str | None
+    canonical_id: str
+
+
+class ClusterOut(BaseModel):
+    id: str
+    size: int
+    articles: list[ClusterArticle]
+    sources: list[str]
+    first_published: str | None
+    last_published: str | None
+
+
+class ClusterSummary(BaseModel):
+    id: str
+    size: int
+    first_published: str | None
+    last_published: str | None
+
+
+class ClusterPage(BaseModel):
+    clusters: list[ClusterSummary]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+
+
+class StatsOut(BaseModel):
+    articles: int
+    clusters: int
+    queued: int = Field(description="Articles accepted and not yet processed.")
+    redis_used_memory_bytes: int
+
+
+class ErrorOut(BaseModel):
+    error: str
+    details: list[str] = Field(default_factory=list)

@@ -1,0 +1,164 @@
+"""The REST contract, exercised over HTTP against a real Redis."""
+
+from __future__ import annotations
+
+from conftest import Api
+
+ARTICLE = (
+    "World\n\nCity council approves new harbour bridge after long debate\n\n"
+    "The city council of Rotterdam voted on Tuesday to approve a new bridge across the harbour, ending a "
+    "debate that had lasted more than ten years and divided residents of both banks.\n\n"
+    "The bridge will carry trams, bicycles and pedestrians but no private cars, the council said, and is "
+    "expected to open in 2031 at a cost of about 480 million euros.\n\n"
+    "Opponents argued that the money would be better spent on schools, while supporters said the crossing "
+    "would bring the southern districts closer to jobs in the centre.\n\n"
+    "Share this article\n"
+)
+
+
+def post(api: Api, **body: object) -> tuple[int, dict]:
+    response = api.http.post("/articles", json=body)
+    return response.status_code, response.json()
+
+
+def test_health_answers_when_redis_does(api: Api) -> None:
+    response = api.http.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_article_is_queued_then_processed(api: Api) -> None:
+    response = api.http.post("/articles", json={"id": "rt-1", "text": ARTICLE, "source": "example.org"})
+    assert response.status_code == 202
+    assert response.headers["location"] == "/articles/rt-1"
+    assert response.json() == {"id": "rt-1", "status": "queued"}
+    assert api.http.get("/articles/rt-1").json()["status"] == "queued"
+
+    api.drain()
+    article = api.http.get("/articles/rt-1").json()
+    assert article["status"] == "done"
+    assert "ending a debate that had lasted more than ten years" in article["body"]
+    assert "Share this article" not in article["body"]
+    assert article["canonical_id"] == "rt-1"
+    assert article["cluster_id"].startswith("c")
+    assert article["error"] is None
+
+
+def test_generated_id_when_none_given(api: Api) -> None:
+    status, body = post(api, text=ARTICLE)
+    assert status == 202
+    assert api.http.get(f"/articles/{body['id']}").status_code == 200
+
+
+def test_same_id_same_content_is_a_no_op_and_other_content_conflicts(api: Api) -> None:
+    assert post(api, id="dup", text=ARTICLE)[0] == 202
+    api.drain()
+    status, body = post(api, id="dup", text=ARTICLE)
+    assert (status, body) == (200, {"id": "dup", "status": "done"})
+    status, body = post(api, id="dup", text=ARTICLE + "\nOne more line.")
+    assert status == 409
+    assert "other content" in body["error"]
+    assert api.http.get("/stats").json()["articles"] == 1
+
+
+def test_invalid_articles_get_clear_errors_and_change_nothing(api: Api) -> None:
+    cases = [
+        ({}, "exactly one of 'text' or 'html' (neither was)"),
+        ({"text": ARTICLE, "html": "<p>x</p>"}, "(both were given)"),
+        ({"text": "  \n "}, "'text' is empty"),
+        ({"text": ARTICLE, "published_at": "last tuesday"}, "not an ISO 8601 date"),
+        ({"text": ARTICLE, "id": "../etc/passwd"}, "id"),
+        ({"text": 42}, "text"),
+        ({"text": ARTICLE, "colour": "blue"}, "colour"),
+    ]
+    for body, message in cases:
+        response = api.http.post("/articles", json=body)
+        assert response.status_code == 422, body
+        assert message in response.json()["error"], response.json()
+    response = api.http.post("/articles", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["error"]
+    assert api.http.get("/stats").json()["articles"] == 0
+
+
+def test_an_article_over_the_limit_is_refused_with_413(api: Api) -> None:
+    huge = "word " * (api.settings.max_article_bytes // 5 + 10)
+    response = api.http.post("/articles", json={"text": huge})
+    assert response.status_code == 413
+    assert "SAMESTORY_MAX_ARTICLE_BYTES" in response.json()["error"]
+
+
+def test_unknown_ids_answer_404_in_json(api: Api) -> None:
+    for path in ("/articles/nope", "/batches/nope", "/clusters/c999", "/clusters/bogus"):
+        response = api.http.get(path)
+        assert response.status_code == 404, path
+        assert "no " in response.json()["error"]
+
+
+def test_batch_progress_and_per_item_rejections(api: Api) -> None:
+    articles = [{"id": f"b-{i}", "text": ARTICLE.replace("Rotterdam", f"Town{i}")} for i in range(3)]
+    articles.append({"id": "b-0", "text": ARTICLE})
+    response = api.http.post("/batches", json={"articles": articles})
+    assert response.status_code == 202
+    batch = response.json()
+    assert batch["total"] == 3
+    assert batch["rejected"] == [{"index": 3, "id": "b-0", "error": "duplicate id within this request"}]
+    progress = api.http.get(f"/batches/{batch['id']}").json()
+    assert progress == {"id": batch["id"], "status": "queued", "total": 3, "done": 0, "failed": 0}
+
+    api.drain()
+    progress = api.http.get(f"/batches/{batch['id']}").json()
+    assert progress["status"] == "done"
+    assert (progress["done"], progress["failed"]) == (3, 0)
+
+
+def test_a_page_with_no_article_fails_alone_and_the_batch_is_partial(api: Api) -> None:
+    articles = [{"id": "good", "text": ARTICLE}, {"id": "chrome-only", "text": "Home\nNews\nSport\nLog in"}]
+    batch = api.http.post("/batches", json={"articles": articles}).json()
+    api.drain()
+    assert api.http.get(f"/batches/{batch['id']}").json()["status"] == "partial"
+    failed = api.http.get("/articles/chrome-only").json()
+    assert failed["status"] == "failed"
+    assert failed["error"]
+    assert api.http.get("/articles/good").json()["status"] == "done"
+
+
+def test_cluster_lists_its_articles_and_clusters_page_by_cursor(api: Api) -> None:
+    towns = ["Leiden", "Utrecht", "Zwolle"]
+    articles = [
+        {
+            "id": f"t-{t}",
+            "text": ARTICLE.replace("Rotterdam", t).replace("harbour", f"{t} river"),
+            "source": f"{t.lower()}.example",
+            "published_at": f"2024-0{i + 1}-10",
+        }
+        for i, t in enumerate(towns)
+    ]
+    api.http.post("/batches", json={"articles": articles})
+    api.drain()
+    cluster_id = api.http.get("/articles/t-Leiden").json()["cluster_id"]
+    cluster = api.http.get(f"/clusters/{cluster_id}").json()
+    assert cluster["id"] == cluster_id
+    assert "t-Leiden" in [a["id"] for a in cluster["articles"]]
+    assert cluster["size"] == len(cluster["articles"])
+    assert "leiden.example" in cluster["sources"]
+    assert cluster["first_published"].startswith("2024-01-10")
+
+    seen, cursor = [], None
+    while True:
+        page = api.http.get("/clusters", params={"limit": 1, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [c["id"] for c in page["clusters"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == api.http.get("/stats").json()["clusters"]
+
+
+def test_stats_count_articles_and_queue(api: Api) -> None:
+    post(api, id="s1", text=ARTICLE)
+    stats = api.http.get("/stats").json()
+    assert stats["articles"] == 1
+    assert stats["queued"] == 1
+    assert stats["redis_used_memory_bytes"] > 0
+    api.drain()
+    assert api.http.get("/stats").json()["queued"] == 0

@@ -1,0 +1,223 @@
+"""Behaviour of article extraction through its public interface (workers.clean).
+
+The seed pages are real scraped news pages with hand labels; the other pages here are small made-up
+ones, each built to show one family of page furniture next to ordinary article prose.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+NON_BODY = {"chrome", "title", "meta"}
+
+PROSE_EN = [
+    "The city council voted on Tuesday to extend the night bus service to the northern suburbs, a "
+    "decision that residents of the area had been requesting for almost three years.",
+    "Under the plan, which will cost about four million dollars a year, buses will run every twenty "
+    "minutes between midnight and five in the morning on the three busiest routes.",
+    "Supporters said the change would help shift workers at the hospital and the distribution centres "
+    "who currently have no way to get home after their shifts end.",
+    "Opponents on the council argued that the money would be better spent on repairing roads, and "
+    "several of them questioned whether enough people would use the buses at night.",
+    "The transport department said it would publish ridership figures every quarter and that the "
+    "service could be reviewed after the first full year of operation.",
+    "The first night buses are expected to start running in the spring, once the new drivers have "
+    "been hired and trained for the routes.",
+]
+PROSE_DE = [
+    "Der Stadtrat hat am Dienstag beschlossen, den Nachtbusverkehr in die nördlichen Vororte "
+    "auszuweiten, nachdem die Anwohner dies seit fast drei Jahren gefordert hatten.",
+    "Nach dem Plan, der jährlich etwa vier Millionen Euro kosten wird, sollen die Busse zwischen "
+    "Mitternacht und fünf Uhr morgens alle zwanzig Minuten auf den drei wichtigsten Linien fahren.",
+    "Die Befürworter sagten, dass die Änderung vor allem den Beschäftigten im Krankenhaus und in den "
+    "Logistikzentren helfen werde, die nach dem Ende ihrer Schicht bisher nicht nach Hause kommen.",
+    "Die Gegner im Rat hielten dagegen, dass das Geld besser für die Reparatur der Straßen ausgegeben "
+    "werden sollte, und bezweifelten, dass die Busse in der Nacht genug genutzt würden.",
+    "Die Verkehrsbehörde kündigte an, dass sie die Fahrgastzahlen jedes Quartal veröffentlichen und "
+    "den Dienst nach dem ersten vollen Betriebsjahr überprüfen werde.",
+]
+PROSE_FR = [
+    "Le conseil municipal a voté mardi la prolongation du service de bus de nuit vers les banlieues du "
+    "nord, une décision que les habitants du quartier réclamaient depuis près de trois ans.",
+    "Selon le projet, qui coûtera environ quatre millions d'euros par an, les bus circuleront toutes "
+    "les vingt minutes entre minuit et cinq heures du matin sur les trois lignes les plus fréquentées.",
+    "Les partisans de la mesure ont expliqué qu'elle aiderait surtout les salariés de l'hôpital et des "
+    "centres logistiques qui ne peuvent pas rentrer chez eux à la fin de leur service.",
+    "Les opposants au conseil ont estimé que cet argent serait mieux utilisé pour la réfection des "
+    "routes, et plusieurs d'entre eux doutent que les bus soient assez utilisés la nuit.",
+    "La direction des transports a indiqué qu'elle publierait la fréquentation chaque trimestre et que "
+    "le service pourrait être revu après la première année complète.",
+]
+NAV = ["Home", "News", "Politics", "Business", "Sport", "Culture", "Weather", "Subscribe"]
+TEASERS = [
+    (
+        "Harbour bridge to close for two weekends of repairs",
+        "Drivers are advised to plan other routes while [\u2026]",
+    ),
+    ("Local bakery wins national bread award", "The family business beat more than two hundred [\u2026]"),
+]
+
+
+def _page(title: str, prose: list[str], extra_chrome: list[str] | None = None) -> str:
+    """A scraped page: menu, headline, dateline, article paragraphs, related teasers, footer."""
+    lines = [*NAV, "", title, "", "Jun 18, 2023, 10:24 AM", ""]
+    for paragraph in prose:
+        lines += [paragraph, ""]
+    lines += extra_chrome or []
+    lines += ["", "Related stories"]
+    for headline, teaser in TEASERS:
+        lines += [headline, teaser, "3 hours ago"]
+    lines += ["", "About us", "Contact", "Privacy policy", "\u00a9 2023 The Example Gazette"]
+    return "\n".join(lines)
+
+
+def _removed(article: CleanArticle, text: str) -> str | None:
+    """The reason text was cut, None when it was not cut."""
+    return next((r.reason for r in article.removed if r.text == text), None)
+
+
+def _paragraphs(article: CleanArticle) -> list[str]:
+    return article.body.split("\n\n")
+
+
+# --- the seed pages --------------------------------------------------------------------------------
+
+
+def _seed_names() -> list[str]:
+    if not SEEDS.is_dir():
+        return []
+    return sorted(p.name.removesuffix(".labels.tsv") for p in SEEDS.glob("*.labels.tsv"))
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed pages not found at {SEEDS}")
+@pytest.mark.parametrize("name", _seed_names())
+def test_seed_page_is_cleaned_exactly(name: str) -> None:
+    raw = (SEEDS / f"{name}.txt").read_text(encoding="utf-8")
+    tsv = (SEEDS / f"{name}.labels.tsv").read_text(encoding="utf-8")
+    labels = [line.split("\t", 1) for line in tsv.splitlines()]
+    expected = json.loads((SEEDS / "expected.json").read_text(encoding="utf-8"))["articles"][name]
+    article = clean_text(raw)
+    body = _fold(article.body)
+    paragraphs = {_fold(p) for p in _paragraphs(article)}
+    for kind, text in ((k, t) for k, *rest in labels for t in rest):
+        if kind == "body":
+            assert _fold(text) in body, f"body line dropped: {text[:80]!r}"
+        elif kind in NON_BODY:
+            assert _fold(text) not in paragraphs, f"{kind} line kept: {text[:80]!r}"
+    if expected["title"] is not None:
+        assert article.title == expected["title"]
+
+
+# --- feature families --------------------------------------------------------------------------------
+
+
+def test_truncated_teaser_is_dropped() -> None:
+    article = clean_text(_page("Council extends night buses to the northern suburbs", PROSE_EN))
+    teaser = TEASERS[0][1]
+    assert teaser not in _paragraphs(article)
+    assert _removed(article, teaser) == "teaser"
+
+
+def test_relative_timestamp_is_dropped() -> None:
+    article = clean_text(_page("Council extends night buses to the northern suburbs", PROSE_EN))
+    assert "3 hours ago" not in _paragraphs(article)
+    assert _removed(article, "3 hours ago") == "timestamp"
+
+
+def test_share_bar_is_dropped() -> None:
+    share = "FacebookXPinterestEmailShare"
+    prose = [*PROSE_EN[:2], share, *PROSE_EN[2:]]
+    article = clean_text(_page("Council extends night buses to the northern suburbs", prose))
+    assert share not in _paragraphs(article)
+    assert _removed(article, share) is not None
+
+
+def test_every_long_sentence_is_kept_and_chrome_is_not() -> None:
+    article = clean_text(_page("Council extends night buses to the northern suburbs", PROSE_EN))
+    assert _paragraphs(article) == PROSE_EN
+    assert "Privacy policy" not in article.body
+
+
+def test_title_and_date_are_found_and_kept_out_of_the_body() -> None:
+    title = "Council extends night buses to the northern suburbs"
+    article = clean_text(_page(title, PROSE_EN))
+    assert article.title == title
+    assert article.published_at == "2023-06-18"
+    assert title not in article.body
+    assert _removed(article, title) == "title"
+
+
+@pytest.mark.parametrize(
+    ("title", "prose"),
+    [
+        ("Stadtrat weitet Nachtbusse auf die nördlichen Vororte aus", PROSE_DE),
+        ("Le conseil prolonge les bus de nuit vers les banlieues du nord", PROSE_FR),
+    ],
+)
+def test_german_and_french_prose_is_kept(title: str, prose: list[str]) -> None:
+    article = clean_text(_page(title, prose))
+    for paragraph in prose:
+        assert paragraph in _paragraphs(article)
+    assert article.title == title
+
+
+def test_boilerplate_callback_drops_short_lines_but_never_prose() -> None:
+    footer_line = "Support local journalism today"
+    prose = [*PROSE_EN[:3], footer_line, *PROSE_EN[3:]]
+    flagged = {normalise_line(footer_line), normalise_line(PROSE_EN[0])}
+    article = clean_text(_page("Council extends night buses", prose), is_boilerplate=flagged.__contains__)
+    assert _removed(article, footer_line) == "boilerplate"
+    assert PROSE_EN[0] in _paragraphs(article)
+
+
+def test_normalised_lines_ignore_case_spacing_and_numbers() -> None:
+    assert normalise_line("  3 Hours  ago ") == normalise_line("12 hours ago")
+    assert normalise_line("Share |") == normalise_line("share")
+
+
+# --- HTML mode ------------------------------------------------------------------------------------------
+
+
+def test_html_mode_extracts_article_title_and_date() -> None:
+    paragraphs = "".join(f"<p>{p}</p>" for p in PROSE_EN)
+    html = (
+        "<html><head><title>Night buses | The Example Gazette</title>"
+        '<meta property="og:title" content="Council extends night buses to the northern suburbs">'
+        '<meta property="article:published_time" content="2023-06-18T10:24:00Z"></head><body>'
+        "<nav><ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li></ul></nav>"
+        "<article><h1>Council extends night buses to the northern suburbs</h1>"
+        f"{paragraphs}</article>"
+        "<footer><p>\u00a9 2023 The Example Gazette</p><a href='/privacy'>Privacy policy</a></footer>"
+        "</body></html>"
+    )
+    article = clean_html(html)
+    for paragraph in PROSE_EN:
+        assert paragraph in article.body
+    assert "Privacy policy" not in article.body
+    assert article.title == "Council extends night buses to the northern suburbs"
+    assert article.published_at == "2023-06-18"
+
+
+# --- errors -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["", "   \n\n  \t", "\u2014 \u2022 |"])
+def test_text_without_words_raises_value_error(raw: str) -> None:
+    with pytest.raises(ValueError, match="nothing to extract"):
+        clean_text(raw)
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html><body></body></html>"])
+def test_html_without_article_raises_value_error(html: str) -> None:
+    with pytest.raises(ValueError):
+        clean_html(html)

@@ -1,0 +1,111 @@
+"""Groups and clusters as users see them: copies, merges that keep ids valid, and takedowns."""
+
+from __future__ import annotations
+
+from conftest import Api
+
+HARBOUR = [
+    "ROTTERDAM - The city council voted on Tuesday to approve a new bridge across the harbour, ending a "
+    "debate that had lasted more than ten years and divided residents of both banks of the river.",
+    "The bridge will carry trams, bicycles and pedestrians but no private cars, the council said, and is "
+    "expected to open in 2031 at a cost of about 480 million euros paid partly by the national government.",
+    "Opponents argued that the money would be better spent on schools, while supporters said the crossing "
+    "would bring the southern districts closer to jobs in the centre and to the university campus.",
+    "Construction companies have until the end of the year to submit their bids, and the winning design "
+    "will be chosen by a jury of engineers, architects and residents early next spring.",
+]
+VACCINE = [
+    "NAIROBI - Health officials in Kenya began a campaign on Monday to vaccinate four million children "
+    "against measles after an outbreak in the north of the country killed at least twelve people.",
+    "The ministry of health said mobile teams would travel to remote villages where clinics are scarce, "
+    "and that the vaccine doses had been donated by an international alliance of governments and charities.",
+    "Doctors warned that low vaccination rates during the pandemic had left many young children without "
+    "protection, and urged parents to bring their sons and daughters to the nearest health centre.",
+    "The campaign is expected to last three weeks and will also offer vitamin supplements and deworming "
+    "tablets to children under five years old in the affected counties.",
+]
+
+
+def page(paragraphs: list[str], outlet: str) -> str:
+    return f"{outlet} | Home | News\n\n" + "\n\n".join(paragraphs) + f"\n\nFollow {outlet} on social media\n"
+
+
+def article(api: Api, article_id: str) -> dict:
+    return api.http.get(f"/articles/{article_id}").json()
+
+
+def test_copies_share_the_first_seen_canonical_and_a_cluster(api: Api) -> None:
+    rows = [
+        {"id": "orig", "text": page(HARBOUR, "Daily One"), "published_at": "2024-05-01"},
+        {"id": "abridged", "text": page(HARBOUR[:2], "Paper Two"), "published_at": "2024-05-01"},
+        {"id": "other", "text": page(VACCINE, "Daily One"), "published_at": "2024-05-01"},
+    ]
+    api.http.post("/batches", json={"articles": rows})
+    api.drain()
+    orig, abridged, other = (article(api, r["id"]) for r in rows)
+    assert abridged["canonical_id"] == "orig"
+    assert abridged["cluster_id"] == orig["cluster_id"]
+    assert other["canonical_id"] == "other"
+    assert other["cluster_id"] != orig["cluster_id"]
+
+
+def test_a_merged_cluster_answers_as_its_survivor(api: Api) -> None:
+    first = [
+        {"id": "harbour", "text": page(HARBOUR, "Daily One"), "published_at": "2024-05-01"},
+        {"id": "vaccine", "text": page(VACCINE, "Daily One"), "published_at": "2024-05-01"},
+    ]
+    api.http.post("/batches", json={"articles": first})
+    api.drain()
+    older, younger = article(api, "harbour")["cluster_id"], article(api, "vaccine")["cluster_id"]
+    assert older != younger
+
+    # a digest that reprints both stories in full is a copy of each: copies share a story, so they merge
+    digest = {"id": "digest", "text": page(HARBOUR + VACCINE, "Digest"), "published_at": "2024-05-02"}
+    api.http.post("/articles", json=digest)
+    api.drain()
+    survivor = min(older, younger, key=lambda c: int(c[1:]))
+    assert {article(api, a)["cluster_id"] for a in ("harbour", "vaccine", "digest")} == {survivor}
+    for cluster_id in (older, younger):
+        cluster = api.http.get(f"/clusters/{cluster_id}").json()
+        assert cluster["id"] == survivor
+        assert sorted(a["id"] for a in cluster["articles"]) == ["digest", "harbour", "vaccine"]
+        assert cluster["size"] == 3
+    assert api.http.get("/stats").json()["clusters"] == 1
+
+
+def test_deleting_the_canonical_passes_it_to_the_next_oldest_copy(api: Api) -> None:
+    rows = [
+        {"id": f"copy-{n}", "text": page(HARBOUR[: 4 - n % 2], f"Outlet {n}"), "published_at": "2024-05-01"}
+        for n in range(3)
+    ]
+    api.http.post("/batches", json={"articles": rows})
+    api.drain()
+    cluster_id = article(api, "copy-0")["cluster_id"]
+
+    assert api.http.delete("/articles/copy-0").status_code == 204
+    assert api.http.get("/articles/copy-0").status_code == 404
+    assert article(api, "copy-1")["canonical_id"] == "copy-1"
+    assert article(api, "copy-2")["canonical_id"] == "copy-1"
+    cluster = api.http.get(f"/clusters/{cluster_id}").json()
+    assert sorted(a["id"] for a in cluster["articles"]) == ["copy-1", "copy-2"]
+    assert cluster["size"] == 2
+
+    # the deleted text no longer matches anything: posting it again starts afresh as its own original
+    api.http.post(
+        "/articles", json={"id": "again", "text": page(HARBOUR, "Outlet 9"), "published_at": "2024-05-01"}
+    )
+    api.drain()
+    assert article(api, "again")["canonical_id"] == "copy-1"
+
+    for name in ("copy-1", "copy-2", "again"):
+        assert api.http.delete(f"/articles/{name}").status_code == 204
+    assert api.http.get(f"/clusters/{cluster_id}").status_code == 404
+    assert api.http.get("/stats").json()["articles"] == 0
+
+
+def test_deleting_an_article_still_in_the_queue_is_refused_and_unknown_ids_are_404(api: Api) -> None:
+    api.http.post("/articles", json={"id": "waiting", "text": page(HARBOUR, "Daily One")})
+    response = api.http.delete("/articles/waiting")
+    assert response.status_code == 409
+    assert "queued" in response.json()["error"]
+    assert api.http.delete("/articles/nobody").status_code == 404

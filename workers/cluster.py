@@ -1,0 +1,125 @@
+"""Both levels of grouping, as logic over a Store: copies of one text, and coverage of one event.
+
+Near-duplicates: LSH candidates are verified on stored signatures by estimated containment, so an
+abridged copy (a wire story cut to half its paragraphs) still counts as a copy. Stories: an article's
+salient-term vector is compared with the centroids of clusters that share its terms, within a time window
+around its date; it joins the best one above a threshold or starts its own. Centroids rather than single
+links keep one loose article from chaining two stories together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from workers.errors import InFlightError, RetryableError
+from workers.settings import Settings
+from workers.signature import Signature, band_keys, containment, jaccard
+from workers.store import TERMINAL, Store, StoryCheck
+from workers.terms import add_to_centroid, cluster_score
+
+DAY = 86_400.0
+# Clusters scored per article: those sharing the most of its terms.
+CANDIDATE_CLUSTERS = 32
+# Terms of an article under which its cluster is posted (the inverted index used to find candidates).
+POSTED_TERMS = 20
+# Optimistic retries before giving up on a story decision (each conflict means another worker just
+# changed a cluster this article was compared with).
+ASSIGN_ATTEMPTS = 50
+
+
+@dataclass(frozen=True)
+class Copies:
+    """An article's place among near-duplicates after indexing."""
+
+    seq: int
+    root: int  # first-seen article of its group (itself when it has no earlier copy)
+    cluster: int | None  # the group's story cluster, when it already has one
+
+
+def find_copies(
+    store: Store, articles: Sequence[tuple[int, str, Signature, str]], settings: Settings
+) -> list[Copies]:
+    """Index each article's signature, verify its LSH candidates and join it with the true copies.
+
+    articles: (seq, article id, signature, published timestamp or "").
+    """
+    found = store.index_signatures(
+        [(seq, aid, sig.pack(), band_keys(sig, settings.lsh_bands)) for seq, aid, sig, _ in articles]
+    )
+    stored = store.signatures(sorted({c for cands in found for c in cands}))
+    joins = []
+    for (seq, _, sig, ts), candidates in zip(articles, found, strict=True):
+        copies = [c for c in candidates if c in stored and _is_copy(sig, Signature.unpack(stored[c]), settings)]
+        joins.append((seq, ts, copies))
+    placed = store.join_copies(joins)
+    return [Copies(seq, root, cluster) for (seq, _, _), (root, cluster) in zip(joins, placed, strict=True)]
+
+
+def _is_copy(a: Signature, b: Signature, settings: Settings) -> bool:
+    """Copies of one text: nearly the same shingles, or the shorter almost wholly inside the longer (an
+    abridged wire story, or one with a dateline and an editor's note added)."""
+    return jaccard(a, b) >= settings.dup_jaccard or containment(a, b) >= settings.dup_containment
+
+
+def _in_window(ts: float, first: float | None, last: float | None, days: int) -> bool:
+    assert first is not None and last is not None
+    return first - days * DAY <= ts <= last + days * DAY
+
+
+def place_story(
+    store: Store, seq: int, vector: Mapping[str, float], ts: float | None, settings: Settings
+) -> int:
+    """Put an article (and its group of copies) in the best story cluster, or start one.
+
+    The decision is computed here and committed by one script that first checks that nothing it was based
+    on has changed; if something did (another worker placed a related article meanwhile) it is recomputed,
+    so concurrent workers reach the decisions one worker would have reached in some order.
+    """
+    terms = sorted(vector, key=lambda t: -vector[t])
+    for _ in range(ASSIGN_ATTEMPTS):
+        term_versions, shared = store.story_candidates(terms)
+        candidates = sorted(shared, key=lambda c: (-shared[c], c))[:CANDIDATE_CLUSTERS]
+        best, best_score, base = None, 0.0, {}
+        clusters = store.clusters(candidates)
+        for info in clusters:
+            dated = ts is not None and info.first is not None
+            if dated and not _in_window(ts, info.first, info.last, settings.story_window_days):  # type: ignore[arg-type]
+                continue
+            threshold = settings.story_threshold if dated else settings.story_threshold_undated
+            score = cluster_score(vector, info.centroid, max(info.vectors, 1))
+            if score >= threshold and (
+                score > best_score or (score == best_score and best is not None and info.id < best)
+            ):
+                best, best_score, base = info.id, score, info.centroid
+        check = StoryCheck(term_versions, {info.id: info.version for info in clusters})
+        placed = store.assign_story(
+            seq,
+            best,
+            "" if ts is None else repr(ts),
+            add_to_centroid(base, vector),
+            check,
+            terms[:POSTED_TERMS],
+        )
+        if placed is not None:
+            return placed
+    raise RetryableError(f"story placement of article #{seq} kept conflicting with other workers")
+
+
+def remove_article(store: Store, article_id: str, settings: Settings) -> bool:
+    """Honour a takedown: remove the article from its group, its cluster, the index and the store.
+
+    Returns False when there is no such article. An article still queued or in processing is refused
+    (InFlightError): its job would put it back into the index after it was removed.
+    """
+    (row,) = store.load_articles([article_id])
+    if not row:
+        return False
+    status = row["status"].decode()
+    if status not in TERMINAL:
+        raise InFlightError(f"article {article_id!r} is {status}; delete it once it is done or failed")
+    seq = int(row["seq"])
+    packed = store.signatures([seq]).get(seq)
+    bands = band_keys(Signature.unpack(packed), settings.lsh_bands) if packed else []
+    store.forget(article_id, seq, bands, status)
+    return True

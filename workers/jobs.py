@@ -1,0 +1,146 @@
+"""RQ entry points and the enqueueing side of them: the only module that knows about the job queue."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import asdict
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry, SimpleWorker, get_current_job
+from rq.worker import DequeueStrategy, WorkerStatus
+
+from workers.pipeline import process
+from workers.settings import Settings, get_settings
+from workers.store import Store
+
+log = logging.getLogger(__name__)
+
+# Retry a failed job after these many seconds; every article in it is idempotent, so a retry only
+# finishes what the failed attempt did not. The first retry is immediate: it goes straight back to the
+# queue, whereas a delayed one waits for RQ's scheduler, and when the worker that ran the scheduler is the
+# one that died, its lock keeps any other from taking over for a minute.
+RETRY_INTERVALS = [0, 10, 30]
+
+# The id of the HTTP request being served, or of the request that queued the job in hand. The API sets it
+# per request; enqueue() stores it in each job's meta and process_articles() makes it current again in the
+# worker, so log lines (which read it) tie an article's processing to the call that submitted it.
+current_request_id: ContextVar[str | None] = ContextVar("samestory_request_id", default=None)
+
+
+def process_articles(ids: list[str]) -> dict[str, Any]:
+    """Clean, sign and cluster these articles (one RQ job), under the request id that queued them, and
+    count the run in the job-duration histogram that the API's /metrics exports."""
+    settings = get_settings()
+    job = get_current_job()
+    redis = job.connection if job is not None else Redis.from_url(settings.redis_url or "")
+    store = Store(redis, settings.key_prefix)
+    token = current_request_id.set(job.meta.get("request_id") if job is not None else None)
+    started = time.monotonic()
+    try:
+        log.info(
+            "job started",
+            extra={"job_id": job.id if job else None, "articles": len(ids), "article_ids": ids[:200]},
+        )
+        return asdict(process(store, ids, settings))
+    finally:
+        try:
+            store.record_job(time.monotonic() - started)
+        except RedisError as exc:
+            log.warning("could not record the job's duration: %s", exc)
+        current_request_id.reset(token)
+
+
+def enqueue(redis: Redis, ids: Sequence[str], settings: Settings, request_id: str | None = None) -> list[str]:
+    """Queue articles as jobs of settings.job_size each, in one round trip; returns the job ids.
+
+    Each job carries the request id (given, or the current one) in its meta, for its log lines."""
+    request_id = request_id or current_request_id.get()
+    queue = Queue(settings.queue, connection=redis)
+    jobs = [
+        Queue.prepare_data(
+            process_articles,
+            args=(list(ids[i : i + settings.job_size]),),
+            timeout=settings.job_timeout,
+            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            result_ttl=3600,
+            failure_ttl=7 * 86_400,
+            meta={"request_id": request_id} if request_id else None,
+        )
+        for i in range(0, len(ids), settings.job_size)
+    ]
+    with redis.pipeline() as pipe:
+        enqueued = queue.enqueue_many(jobs, pipeline=pipe)
+        pipe.execute()
+    job_ids = [job.id for job in enqueued]
+    log.info("queued", extra={"articles": len(ids), "job_ids": job_ids, "article_ids": list(ids[:200])})
+    return job_ids
+
+
+def queued_jobs(redis: Redis, settings: Settings) -> int:
+    return Queue(settings.queue, connection=redis).count
+
+
+# A job whose worker died (SIGKILL, OOM, a lost machine) sits in RQ's started-job registry until its entry
+# expires; then the next maintenance sweep of any other worker retries it. RQ's defaults make that take
+# 10+ minutes (a SimpleWorker's entry lives job_timeout + 60 s, sweeps run every 600 s), so instead a
+# running job's entry lives HEARTBEAT_TTL seconds and is renewed every HEARTBEAT_EVERY seconds by a
+# thread beside the job: a long healthy job never looks abandoned, a dead worker's job is retried within
+# about HEARTBEAT_TTL + MAINTENANCE_EVERY seconds.
+HEARTBEAT_EVERY = 3
+HEARTBEAT_TTL = 15
+MAINTENANCE_EVERY = 5
+# An idle worker blocks on the queue for WORKER_TTL - 15 s at a time (RQ's rule) and sweeps in between.
+WORKER_TTL = 20
+
+
+class HeartbeatWorker(SimpleWorker):
+    """RQ's SimpleWorker (no fork per job) with a short heartbeat, renewed while the job runs."""
+
+    def get_heartbeat_ttl(self, job: Any, working_time: float = 0.0) -> int:
+        return HEARTBEAT_TTL
+
+    def execute_job(self, job: Any, queue: Any) -> None:
+        execution = self.prepare_execution(job)
+        finished = threading.Event()
+        beat = threading.Thread(
+            target=self._beat, args=(job, execution, finished), name="rq-heartbeat", daemon=True
+        )
+        beat.start()
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            finished.set()
+            beat.join()
+        self.set_state(WorkerStatus.IDLE)
+
+    def _beat(self, job: Any, execution: Any, finished: threading.Event) -> None:
+        """Renew the worker's, the job's and the execution's TTLs until the job ends. A renewal racing the
+        job's end is harmless: RQ renews registry entries only if they still exist (ZADD XX)."""
+        while not finished.wait(HEARTBEAT_EVERY):
+            try:
+                self.maintain_heartbeats(job, execution)
+            except RedisError as exc:
+                log.warning("heartbeat of job %s failed: %s", job.id, exc)
+
+
+def run_worker(redis: Redis, settings: Settings, burst: bool = False) -> None:
+    """Work the queue in this process without forking per job (forking costs more than a job of
+    articles takes), with RQ's scheduler so that delayed retries run, and with heartbeats and sweeps
+    frequent enough that a killed worker's job is retried by another within seconds."""
+    Store(redis, settings.key_prefix).check_index_params(settings.index_params())
+    queue = Queue(settings.queue, connection=redis)
+    worker = HeartbeatWorker(
+        [queue], connection=redis, worker_ttl=WORKER_TTL, maintenance_interval=MAINTENANCE_EVERY
+    )
+    worker.work(
+        burst=burst,
+        with_scheduler=True,
+        logging_level=settings.log_level,
+        dequeue_strategy=DequeueStrategy.DEFAULT,
+    )

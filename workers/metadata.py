@@ -1,0 +1,155 @@
+"""Title and publication date of a page, from its text lines or from its HTML.
+
+In text mode the headline is a title-shaped line shortly before the article starts (often repeated
+later in the page, e.g. in a footer or breadcrumb), and the date sits on a short line between the
+headline and the article. Dates are parsed here with a few regular shapes rather than htmldate, whose
+free-text search goes through dateparser and costs tens of milliseconds per line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+
+from workers.blocks import CLOCK, NUMERIC_DATE, WORD, Block, final_stop, has_digit, truncated
+
+# How far above the first article line a headline may sit: pages put share bars, photos with captions
+# and bylines between them, but rarely more than a dozen lines.
+TITLE_WINDOW = 12
+# How far around the headline and the article start a dateline is looked for.
+DATE_WINDOW = 6
+MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
+
+
+def _title_shaped(text: str) -> bool:
+    """A headline is a handful of words without sentence-final full stop, truncation, date or links."""
+    n_words = len(WORD.findall(text))
+    if not MIN_TITLE_WORDS <= n_words <= MAX_TITLE_WORDS or len(text) > 250:
+        return False
+    if (final_stop(text) and not text.endswith(("?", "!"))) or truncated(text) or text[0].islower():
+        return False
+    if "://" in text or "www." in text:
+        return False
+    return not (has_digit(text) and (NUMERIC_DATE.search(text) or CLOCK.search(text)))
+
+
+def title_score(blocks: Sequence[Block], i: int, body_start: int, counts: Counter[str]) -> float:
+    """How headline-like block i is: closer to the article is better, a repeat elsewhere in the page is a
+    strong sign, and a line that the next line merely extends is a photo caption, not a headline."""
+    text = blocks[i].text
+    score = 1.0 - 0.1 * (body_start - i)
+    if counts[text] > 1:
+        score += 1.0
+    if blocks[i].blank_before and blocks[i].blank_after:
+        score += 0.5
+    if len(WORD.findall(text)) >= 5:
+        score += 0.5
+    if i + 1 < len(blocks) and blocks[i + 1].text.startswith(text):
+        score -= 2.0
+    if text.isupper():
+        score -= 1.0
+    return score
+
+
+def find_title(blocks: Sequence[Block], body_start: int) -> int | None:
+    """Index of the headline block above the article's first block, or None when there is none."""
+    counts = Counter(b.text for b in blocks)
+    window = range(max(0, body_start - TITLE_WINDOW), body_start)
+    candidates = [i for i in window if _title_shaped(blocks[i].text)]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda i: title_score(blocks, i, body_start, counts))
+    return best if title_score(blocks, best, body_start, counts) > 0 else None
+
+
+# Month names of the languages most news is written in; a date line in another language is still
+# found when it is numeric (ISO, 18.06.2023, 2023年6月18日).
+MONTH_NAMES = (
+    "january february march april may june july august september october november december",
+    "januar februar märz april mai juni juli august september oktober november dezember",
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+    "januari februari maart april mei juni juli augustus september oktober november december",
+)
+
+
+def _fold(word: str) -> str:
+    """Lower case without accents, so that "Févr." and "fevr" look the same."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _month_prefixes() -> dict[str, int]:
+    """Every prefix of three letters or more of a month name, mapped to its month; prefixes shared by
+    two months ("ju" of juin/juillet is too short anyway, "mar" is March everywhere) are dropped."""
+    table: dict[str, set[int]] = {}
+    for line in MONTH_NAMES:
+        for month, name in enumerate(line.split(), start=1):
+            folded = _fold(name)
+            for k in range(3, len(folded) + 1):
+                table.setdefault(folded[:k], set()).add(month)
+    return {prefix: months.pop() for prefix, months in table.items() if len(months) == 1}
+
+
+MONTHS = _month_prefixes()
+ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})(?!\d)")
+CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
+DMY_NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d{2})\b")
+DAY_MONTH_YEAR = re.compile(
+    r"\b(\d{1,2})(?:\.|º|er|st|nd|rd|th)?\s+(?:de\s+)?([^\W\d_]{3,})\.?,?\s+(?:de\s+)?((?:19|20)\d{2})\b"
+)
+MONTH_DAY_YEAR = re.compile(r"\b([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b")
+
+
+def parse_date(text: str) -> str | None:
+    """ISO date (YYYY-MM-DD) written in a line such as "Jun 18, 2023, 10:24 AM", "22 de outubro de
+    2010", "18.06.2023" or "2023年6月18日"; None when the line holds no complete date. Slash dates
+    are read day first unless that is impossible, as most of the world writes them."""
+    if not ANY_YEAR.search(text):
+        return None
+    for pattern in (ISO_DATE, CJK_DATE):
+        m = pattern.search(text)
+        if m:
+            return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = DAY_MONTH_YEAR.search(text)
+    if m and _fold(m.group(2)) in MONTHS:
+        return _iso(int(m.group(3)), MONTHS[_fold(m.group(2))], int(m.group(1)))
+    m = MONTH_DAY_YEAR.search(text)
+    if m and _fold(m.group(1)) in MONTHS:
+        return _iso(int(m.group(3)), MONTHS[_fold(m.group(1))], int(m.group(2)))
+    m = DMY_NUMERIC.search(text)
+    if m:
+        first, second = int(m.group(1)), int(m.group(2))
+        day, month = (second, first) if second > 12 else (first, second)
+        return _iso(int(m.group(3)), month, day)
+    return None
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def find_date_line(blocks: Sequence[Block], anchors: Sequence[int]) -> tuple[int, str] | None:
+    """First short line near the headline or the article start that parses as a date."""
+    seen: set[int] = set()
+    for anchor in anchors:
+        for i in range(max(0, anchor - DATE_WINDOW), min(len(blocks), anchor + DATE_WINDOW + 1)):
+            if i in seen:
+                continue
+            seen.add(i)
+            text = blocks[i].text
+            if len(text) > 120 or not has_digit(text) or (final_stop(text) and len(text.split()) > 8):
+                continue
+            found = parse_date(text)
+            if found:
+                return i, found
+    return None

@@ -1,0 +1,129 @@
+"""One job's work: load → clean → sign → find copies → place stories → store results.
+
+Each step handles the whole job's articles at once, so Redis sees a few pipelines per job rather than a
+few round trips per article. Processing is idempotent: an article already settled is skipped, and every
+index write is a no-op the second time, so RQ may retry a job after a crash without double counting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from workers import guard
+from workers.clean import CleanArticle, clean_text
+from workers.cluster import find_copies, place_story
+from workers.dates import normalise_date, to_timestamp
+from workers.errors import PermanentError
+from workers.settings import Settings
+from workers.signature import sign
+from workers.store import TERMINAL, ArticleStatus, Store, compress, decompress
+from workers.terms import salient_terms
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    id: str
+    seq: int
+    article: CleanArticle
+    title: str | None
+    published_at: str | None
+
+
+@dataclass(frozen=True)
+class JobReport:
+    done: int
+    failed: int
+    skipped: int
+    copies: int
+
+
+def _text(row: dict[str, bytes], name: str) -> str | None:
+    value = row.get(name)
+    return value.decode() if value else None
+
+
+def _clean(row: dict[str, bytes]) -> CleanArticle:
+    raw = decompress(row.get("raw"))
+    try:
+        # HTML goes through the guard: a pathological page fails alone, within a time limit
+        article = guard.clean_html(raw) if _text(row, "kind") == "html" else clean_text(raw)
+    except ValueError as exc:
+        raise PermanentError(str(exc)) from exc
+    if not article.body.strip():
+        raise PermanentError("no article text was found: every block of the page looked like page chrome")
+    return article
+
+
+def _published(row: dict[str, bytes], article: CleanArticle) -> str | None:
+    given = _text(row, "published_given")
+    if given:
+        return given
+    if article.published_at:
+        try:
+            return normalise_date(article.published_at)
+        except ValueError:
+            return None
+    return None
+
+
+def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
+    rows = store.load_articles(ids)
+    pending = [
+        (aid, row) for aid, row in zip(ids, rows, strict=True) if row and _text(row, "status") not in TERMINAL
+    ]
+    batches = {b for _, row in pending for b in (_text(row, "batches") or "").split(",") if b}
+    store.mark_processing([aid for aid, _ in pending], batches)
+
+    results: list[tuple[str, ArticleStatus, dict[str, str | bytes]]] = []
+    cleaned: list[Cleaned] = []
+    for aid, row in pending:
+        try:
+            article = _clean(row)
+        except PermanentError as exc:
+            results.append((aid, "failed", {"error": str(exc)}))
+            continue
+        title = _text(row, "title_given") or article.title
+        cleaned.append(Cleaned(aid, int(row["seq"]), article, title, _published(row, article)))
+
+    signatures = sign(
+        [c.article.body for c in cleaned], settings.num_perm, settings.shingle_size, settings.seed
+    )
+    stamps = [to_timestamp(c.published_at) if c.published_at else None for c in cleaned]
+    placed = find_copies(
+        store,
+        [
+            (c.seq, c.id, sig, "" if ts is None else repr(ts))
+            for c, sig, ts in zip(cleaned, signatures, stamps, strict=True)
+        ],
+        settings,
+    )
+
+    for c, copies, ts in zip(cleaned, placed, stamps, strict=True):
+        if copies.root != c.seq or copies.cluster is not None:
+            continue  # a copy shares its original's story; an original that met its copies has theirs
+        place_story(store, c.seq, salient_terms(c.article.body, c.title), ts, settings)
+
+    for c in cleaned:
+        removed = [{"text": r.text, "reason": r.reason} for r in c.article.removed]
+        results.append(
+            (
+                c.id,
+                "done",
+                {
+                    "title": c.title or "",
+                    "published_at": c.published_at or "",
+                    "body": compress(c.article.body),
+                    "removed": compress(json.dumps(removed, ensure_ascii=False)),
+                },
+            )
+        )
+    store.finish(results)
+    copies_found = sum(1 for c, p in zip(cleaned, placed, strict=True) if p.root != c.seq)
+    failed = sum(1 for _, status, _ in results if status == "failed")
+    report = JobReport(len(cleaned), failed, len(ids) - len(pending), copies_found)
+    log.info("job done: %s", report)
+    return report
