@@ -94,9 +94,8 @@ def run(path: Path, redis_url: str, workers: int, limit: int | None) -> None:
     label = "event" if "event" in rows[0] else "cluster"
     gold = {prefix + r["id"]: r[label] for r in rows}
     p, r, f = bcubed(gold, cluster)
-    print(
-        f"  story clusters: ARI {adjusted_rand_index(gold, cluster):.3f}, B-cubed P {p:.3f} R {r:.3f} F1 {f:.3f}"
-    )
+    ari = adjusted_rand_index(gold, cluster)
+    print(f"  story clusters: ARI {ari:.3f}, B-cubed P {p:.3f} R {r:.3f} F1 {f:.3f}")
 
 
 def main() -> None:

@@ -464,9 +464,14 @@ def _fmt_rss(values: list[float | None]) -> str:
     return ", ".join("gone" if v is None else f"{v:.0f} MB" for v in values)
 
 
+# Give up on a run when no article was settled for this long (a failing job would otherwise hang it).
+STALL_SECONDS = 120
+
+
 def _settled(http: httpx.Client) -> int:
+    """Articles settled (done or failed) so far: GET /stats counts accepted and still-queued ones."""
     stats = http.get("/stats").json()
-    return int(stats.get("done", 0)) + int(stats.get("failed", 0))
+    return int(stats["articles"]) - int(stats["queued"])
 
 
 def run_e2e(corpus: Corpus, n: int, workers: int, batch: int, reads: int, redis_url: str | None) -> dict:
@@ -486,6 +491,7 @@ def run_e2e(corpus: Corpus, n: int, workers: int, batch: int, reads: int, redis_
         sampler.start()
 
         post_latency: list[float] = []
+        batch_ids: list[str] = []
         started = time.perf_counter()
         for body in bodies:
             t0 = time.perf_counter()
@@ -495,14 +501,26 @@ def run_e2e(corpus: Corpus, n: int, workers: int, batch: int, reads: int, redis_
             post_latency.append(time.perf_counter() - t0)
             if response.status_code != 202:
                 raise RuntimeError(f"POST /batches answered {response.status_code}: {response.text[:300]}")
+            batch_ids.append(response.json()["id"])
         posted = time.perf_counter()
-        while _settled(service.http) < n:
+        last, progress_at = -1, time.monotonic()
+        while (settled := _settled(service.http)) < n:
+            if settled != last:
+                last, progress_at = settled, time.monotonic()
+            elif time.monotonic() - progress_at > STALL_SECONDS:
+                log = (service.tmp / "serve.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(
+                    f"no progress for {STALL_SECONDS} s at {settled:,} of {n:,} settled; "
+                    f"stats {service.http.get('/stats').json()}; serve log ends:\n{log}"
+                )
             time.sleep(0.05)
         finished = time.perf_counter()
         sampler.stopping.set()
         sampler.join()
         end_rss = [rss_mb(p) for p in service.workers]
-        stats = service.http.get("/stats").json()
+        batches = [service.http.get(f"/batches/{b}").json() for b in batch_ids]
+        done = sum(int(b["done"]) for b in batches)
+        failed = sum(int(b["failed"]) for b in batches)
 
         ids = [a["id"] for a in articles]
         article_latency, clusters = [], []
@@ -529,8 +547,7 @@ def run_e2e(corpus: Corpus, n: int, workers: int, batch: int, reads: int, redis_
     print(f"\n== {n:,} articles through HTTP, {workers} worker(s), batches of {batch} ==")
     print(
         f"  end to end: {rate:,.0f} articles/s ({finished - started:.1f} s from the first POST to all "
-        f"settled; posting took {posted - started:.1f} s); done {stats.get('done', 0):,}, "
-        f"failed {stats.get('failed', 0):,}"
+        f"settled; posting took {posted - started:.1f} s); done {done:,}, failed {failed:,}"
     )
     print(f"  POST /batches ({batch} articles):   {percentiles(post_latency)}")
     print(f"  GET /articles/{{id}}:               {percentiles(article_latency)}")

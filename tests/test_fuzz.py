@@ -16,7 +16,7 @@ from pathlib import Path
 
 from conftest import Api
 
-EXAMPLES_PER_OPERATION = 40
+EXAMPLES_PER_OPERATION = 25
 BUDGET_SECONDS = 60
 
 

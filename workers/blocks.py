@@ -113,7 +113,7 @@ def segment(raw: str) -> list[Block]:
     """Split page text into blocks, one per non-empty line, remembering blank-line separation because
     article paragraphs are usually blank-separated while menus are runs of tight lines."""
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    stripped = [" ".join(line.replace("\0", " ").split()) for line in lines]
+    stripped = [" ".join(line.split()) for line in lines]
     blocks = []
     for i, text in enumerate(stripped):
         if not text:

@@ -50,7 +50,9 @@ def find_copies(
     stored = store.signatures(sorted({c for cands in found for c in cands}))
     joins = []
     for (seq, _, sig, ts), candidates in zip(articles, found, strict=True):
-        copies = [c for c in candidates if c in stored and _is_copy(sig, Signature.unpack(stored[c]), settings)]
+        copies = [
+            c for c in candidates if c in stored and _is_copy(sig, Signature.unpack(stored[c]), settings)
+        ]
         joins.append((seq, ts, copies))
     placed = store.join_copies(joins)
     return [Copies(seq, root, cluster) for (seq, _, _), (root, cluster) in zip(joins, placed, strict=True)]

@@ -100,10 +100,24 @@ WORKER_TTL = 20
 
 
 class HeartbeatWorker(SimpleWorker):
-    """RQ's SimpleWorker (no fork per job) with a short heartbeat, renewed while the job runs."""
+    """RQ's SimpleWorker (no fork per job) with a short heartbeat, renewed while the job runs. The two
+    periods can be given (tests shorten them); by default they are the module's constants."""
+
+    def __init__(
+        self,
+        *args: Any,
+        heartbeat_ttl: int = HEARTBEAT_TTL,
+        heartbeat_every: float = HEARTBEAT_EVERY,
+        **kwargs: Any,
+    ) -> None:
+        if not 0 < heartbeat_every < heartbeat_ttl:
+            raise ValueError("a heartbeat must come well before the previous one expires")
+        super().__init__(*args, **kwargs)
+        self.heartbeat_ttl = heartbeat_ttl
+        self.heartbeat_every = heartbeat_every
 
     def get_heartbeat_ttl(self, job: Any, working_time: float = 0.0) -> int:
-        return HEARTBEAT_TTL
+        return self.heartbeat_ttl
 
     def execute_job(self, job: Any, queue: Any) -> None:
         execution = self.prepare_execution(job)
@@ -122,7 +136,7 @@ class HeartbeatWorker(SimpleWorker):
     def _beat(self, job: Any, execution: Any, finished: threading.Event) -> None:
         """Renew the worker's, the job's and the execution's TTLs until the job ends. A renewal racing the
         job's end is harmless: RQ renews registry entries only if they still exist (ZADD XX)."""
-        while not finished.wait(HEARTBEAT_EVERY):
+        while not finished.wait(self.heartbeat_every):
             try:
                 self.maintain_heartbeats(job, execution)
             except RedisError as exc:
