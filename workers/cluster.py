@@ -19,6 +19,8 @@ from workers.store import TERMINAL, Store, StoryCheck
 from workers.terms import add_to_centroid, cluster_score
 
 DAY = 86_400.0
+# Shortest text (in shingles, about words) that may count as a copy by containment alone.
+MIN_CONTAINED_SHINGLES = 30
 # Clusters scored per article: those sharing the most of its terms.
 CANDIDATE_CLUSTERS = 32
 # Terms of an article under which its cluster is posted (the inverted index used to find candidates).
@@ -59,9 +61,13 @@ def find_copies(
 
 
 def _is_copy(a: Signature, b: Signature, settings: Settings) -> bool:
-    """Copies of one text: nearly the same shingles, or the shorter almost wholly inside the longer (an
-    abridged wire story, or one with a dateline and an editor's note added)."""
-    return jaccard(a, b) >= settings.dup_jaccard or containment(a, b) >= settings.dup_containment
+    """Copies of one text: nearly the same shingles, or the shorter mostly inside the longer (an abridged
+    wire story, or one with a dateline and an editor's note added). Containment is trusted only for texts
+    long enough that a few shared lines of page chrome cannot make up most of them."""
+    if jaccard(a, b) >= settings.dup_jaccard:
+        return True
+    long_enough = min(a.n_shingles, b.n_shingles) >= MIN_CONTAINED_SHINGLES
+    return long_enough and containment(a, b) >= settings.dup_containment
 
 
 def _in_window(ts: float, first: float | None, last: float | None, days: int) -> bool:

@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     SAMESTORY_LSH_BANDS            LSH bands; NUM_PERM must be a multiple of it (default 32). Fixed.
     SAMESTORY_SEED                 MinHash seed (default 1). Fixed.
     SAMESTORY_DUP_CONTAINMENT      Estimated containment of the shorter text in the longer above which two
-                                   articles are copies of one text (default 0.8).
+                                   articles are copies of one text (default 0.6; texts of at least
+                                   MIN_CONTAINED_SHINGLES shingles only).
     SAMESTORY_DUP_JACCARD          Estimated Jaccard similarity above which two articles are copies
                                    whatever their lengths (default 0.5).
     SAMESTORY_STORY_WINDOW_DAYS    Days either side of published_at searched for the same story (default 3).
@@ -58,7 +59,7 @@ class Settings(BaseSettings):
     shingle_size: int = Field(default=3, ge=1, le=9)
     lsh_bands: int = Field(default=32, ge=1)
     seed: int = Field(default=1, ge=0)
-    dup_containment: float = Field(default=0.8, gt=0, le=1)
+    dup_containment: float = Field(default=0.6, gt=0, le=1)
     dup_jaccard: float = Field(default=0.5, gt=0, le=1)
     story_window_days: int = Field(default=3, ge=0, le=365)
     story_threshold: float = Field(default=0.15, gt=0, le=1)
