@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from workers.blocks import LOCAL_FEATURES, Block, local_features
 from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
@@ -153,6 +155,7 @@ def test_title_and_date_are_found_and_kept_out_of_the_body() -> None:
     article = clean_text(_page(title, PROSE_EN))
     assert article.title == title
     assert article.published_at == "2023-06-18"
+    assert article.language == "en"
     assert title not in article.body
     assert _removed(article, title) == "title"
 
@@ -169,6 +172,29 @@ def test_german_and_french_prose_is_kept(title: str, prose: list[str]) -> None:
     for paragraph in prose:
         assert paragraph in _paragraphs(article)
     assert article.title == title
+
+
+@pytest.mark.parametrize(("prose", "language"), [(PROSE_EN, "en"), (PROSE_DE, "de"), (PROSE_FR, "fr")])
+def test_language_of_the_page_is_reported(prose: list[str], language: str) -> None:
+    assert clean_text(_page("Night buses for the northern suburbs", prose)).language == language
+
+
+def test_line_shapes_are_read_the_same_anywhere_on_the_page() -> None:
+    """Features are computed for the whole page at once; a line's own shape must not depend on where
+    it sits, what surrounds it or how the page's words are split across lines."""
+    lines = [
+        "• First point of the list",
+        "iPhone FacebookXPinterest USA",
+        "東京で会議が開かれた。",
+        "«Quote» 1)",
+    ]
+    stops = frozenset({"of", "the"})
+    alone = [local_features([Block(0, t, True, True)], stops)[0, :-4] for t in lines]
+    together = local_features([Block(i, t, True, True) for i, t in enumerate(lines)], stops)[:, :-4]
+    assert np.allclose(np.array(alone), together)
+    bullet, camel = LOCAL_FEATURES.index("bullet"), LOCAL_FEATURES.index("camel")
+    assert together[0, bullet] == 1.0 and together[1, bullet] == 0.0
+    assert together[1, camel] == pytest.approx(np.log1p(2))
 
 
 def test_boilerplate_callback_drops_short_lines_but_never_prose() -> None:

@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import cache
-from itertools import filterfalse, repeat
-from operator import itemgetter
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -157,57 +158,6 @@ _QUOTES = '"“”«»„'
 _SEPARATOR_CHARS = "|•·»›/"
 
 
-def _line_features(text: str, stops: frozenset[str]) -> tuple[float, ...]:
-    """Local features of one line, in LOCAL_FEATURES order up to the page-dependent ones. Built from
-    str methods rather than regular expressions: Python's regex engine scans a character class at
-    ~80 ns per character, which alone would exceed the time budget for a page."""
-    n_chars = len(text)
-    raw_words = text.split()
-    words = [w for w in map(str.strip, raw_words, repeat(_EDGE_PUNCT)) if w]
-    n_cjk = len(CJK.findall(text)) if not text.isascii() else 0
-    n_words = len(words) + n_cjk
-    safe_words = n_words or 1
-    n_alpha = sum(map(str.isalpha, words)) or 1
-    n_stop = sum(map(stops.__contains__, map(str.lower, words)))
-    if n_cjk:
-        n_stop += sum(map(text.count, (w for w in stops if len(w) == 1 and CJK.match(w))))
-    stop_ratio = n_stop / safe_words
-    digits = sum(map(text.count, _DIGITS))
-    word_chars = sum(map(len, words))
-    end = text.rstrip(_CLOSERS)[-1:]
-    sentence_end = end in _SENTENCE_ENDERS
-    short_with_digits = digits > 0 and n_chars < 200
-    return (
-        math.log1p(n_chars),
-        math.log1p(n_words),
-        float(sentence_end),
-        float(end in _FINAL_STOPS),
-        float(truncated(text)),
-        float(bool(BULLET.match(text))),
-        stop_ratio,
-        sum(map(str.isupper, map(itemgetter(0), words))) / n_alpha,
-        digits / n_chars,
-        float(short_with_digits and bool(NUMERIC_DATE.search(text))),
-        float(short_with_digits and bool(CLOCK.search(text))),
-        float(short_with_digits and bool(YEAR.search(text))),
-        float(n_words <= 6 and digits > 0 and not sentence_end),
-        math.log1p(sum(map(is_camel, filterfalse(str.islower, raw_words)))),
-        math.log1p(sum(map(text.count, _SEPARATOR_CHARS))),
-        float("www." in text or "://" in text or "@" in text),
-        float(text.isupper()),
-        text.count(",") / safe_words,
-        word_chars / safe_words / 10.0,
-        (n_chars - word_chars - len(raw_words) + 1) / n_chars,
-        float(n_words <= 3),
-        float(n_words >= 10 and stop_ratio >= 0.15),
-        float(n_words >= 25 and sentence_end),
-        float(any(map(text.__contains__, _QUOTES))),
-        float(text[0].islower()),
-        n_cjk / n_chars,
-        sum(map(str.isupper, words)) / n_alpha,
-    )
-
-
 def has_digit(text: str) -> bool:
     """Whether text contains an ASCII digit (str.count is much cheaper than a regex scan)."""
     return any(map(text.__contains__, _DIGITS))
@@ -223,42 +173,232 @@ def truncated(text: str) -> bool:
     return text.rstrip(_CLOSERS).endswith(_TRUNCATIONS)
 
 
-def is_camel(word: str) -> bool:
-    """Upper case after the first letter of a word that also has lower case ("FacebookXPinterestEmail",
-    "AthleteA"): words or links run together."""
-    rest = word[1:]
-    return rest.lower() != rest and word.upper() != word
+# Per-character flags over the Basic Multilingual Plane (every character they describe lies in it; a
+# character beyond it is looked up as U+FFFF, which has none), so that a page's character and word
+# counts are numpy operations on its code points instead of Python work per line or per word.
+_F_DIGIT, _F_COMMA, _F_SEP, _F_QUOTE, _F_CJK, _F_EDGE, _F_SPACE, _F_BULLET = (1 << k for k in range(8))
+# case flags: changes under lower() / upper(); str.isalpha, str.isupper, str.islower or title case,
+# \d (Unicode decimal digit)
+_C_TO_LOWER, _C_TO_UPPER, _C_ALPHA, _C_UPPER, _C_NOT_UPPER, _C_DECIMAL = (1 << k for k in range(6))
+_BULLET_CHARS = "•·▪►▸‣◦*–—-"
+
+
+def _title_case(ch: str) -> bool:
+    return unicodedata.category(ch) == "Lt"
+
+
+@cache
+def _char_tables() -> tuple[np.ndarray, np.ndarray]:
+    """The two flag tables (kinds of character, case and class) indexed by code point."""
+    chars = list(map(chr, range(0x10000)))
+
+    def test(predicate: object) -> np.ndarray:
+        return np.fromiter(map(predicate, chars), bool, 0x10000)  # type: ignore[call-overload]
+
+    kinds = np.zeros(0x10000, dtype=np.uint8)
+    for members, flag in (
+        (_DIGITS, _F_DIGIT),
+        (",", _F_COMMA),
+        (_SEPARATOR_CHARS, _F_SEP),
+        (_QUOTES, _F_QUOTE),
+        (_EDGE_PUNCT, _F_EDGE),
+        (_BULLET_CHARS, _F_BULLET),
+    ):
+        for ch in members:
+            kinds[ord(ch)] |= flag
+    for lo, hi in ((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF)):
+        kinds[lo : hi + 1] |= _F_CJK
+    kinds[test(str.isspace)] |= _F_SPACE
+    case = np.zeros(0x10000, dtype=np.uint8)
+    case[np.fromiter(map(str.__ne__, map(str.lower, chars), chars), bool, 0x10000)] |= _C_TO_LOWER
+    case[np.fromiter(map(str.__ne__, map(str.upper, chars), chars), bool, 0x10000)] |= _C_TO_UPPER
+    case[test(str.isalpha)] |= _C_ALPHA
+    case[test(str.isupper)] |= _C_UPPER
+    case[test(str.islower) | test(_title_case)] |= _C_NOT_UPPER
+    case[test(str.isdecimal)] |= _C_DECIMAL
+    return kinds, case
+
+
+@cache
+def _cjk_stop_chars(stops: frozenset[str]) -> np.ndarray:
+    """Code points of the language's one-character CJK stop words (counted wherever they occur)."""
+    return np.array(sorted(ord(w) for w in stops if len(w) == 1 and CJK.match(w)), dtype=np.uint32)
+
+
+def _page_line_features(texts: list[str], stops: frozenset[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Local features of every line of a page (columns in LOCAL_FEATURES order up to the page-dependent
+    ones), computed for the whole page at once: the page is one array of code points, its words are
+    runs of non-space characters, and every count is a numpy reduction over characters or words. Only
+    the stop-word lookup and three regular expressions (on the few short lines with digits) touch
+    strings one by one. Also returns the page's lower-cased words and the line of each."""
+    n = len(texts)
+    joined = "\n".join(texts)
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    m = len(cp)
+    kinds_table, case_table = _char_tables()
+    bmp = np.minimum(cp, 0xFFFF)
+    kinds = kinds_table[bmp]
+    case = case_table[bmp]
+    lengths = np.fromiter(map(len, texts), np.int64, n)
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    n_chars = lengths.astype(np.float64)
+    line_of = np.repeat(np.arange(n), lengths + 1)[:m]
+
+    def chars_per_line(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(line_of[mask], minlength=n).astype(np.float64)
+
+    # words: runs of non-space characters; each keeps what lies between its first and last character
+    # that is not edge punctuation (str.strip(_EDGE_PUNCT))
+    in_word = (kinds & _F_SPACE) == 0
+    word_start = in_word.copy()
+    word_start[1:] &= ~in_word[:-1]
+    word_id = np.cumsum(word_start) - 1
+    n_raw = int(word_start.sum())
+    word_line = line_of[word_start]
+    core = np.flatnonzero(in_word & ((kinds & _F_EDGE) == 0))
+    core_word = word_id[core]
+    boundary = np.flatnonzero(np.diff(core_word)) + 1
+    first_core = core[np.concatenate(([0], boundary))] if len(core) else core
+    last_core = core[np.concatenate((boundary - 1, [len(core) - 1]))] if len(core) else core
+    cored_words = core_word[np.concatenate(([0], boundary))] if len(core) else core
+    first = np.full(n_raw, m, dtype=np.int64)
+    last = np.full(n_raw, -1, dtype=np.int64)
+    first[cored_words] = first_core
+    last[cored_words] = last_core
+    wlen = np.maximum(last - first + 1, 0)
+    kept_char = in_word.copy()
+    kept_char[in_word] = (np.arange(m)[in_word] >= first[word_id[in_word]]) & (
+        np.arange(m)[in_word] <= last[word_id[in_word]]
+    )
+
+    def words_per_line(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(word_line[mask], minlength=n).astype(np.float64)
+
+    def any_in_word(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(word_id[mask], minlength=n_raw) > 0
+
+    nonword = wlen > 0
+    is_alpha = nonword & ~any_in_word(kept_char & ((case & _C_ALPHA) == 0))
+    is_upper = any_in_word(kept_char & ((case & _C_UPPER) != 0)) & ~any_in_word(
+        kept_char & ((case & _C_NOT_UPPER) != 0)
+    )
+    first_upper = np.zeros(n_raw, dtype=bool)
+    first_upper[nonword] = (case[first[nonword]] & _C_UPPER) != 0
+    upper_rest = in_word & ~word_start & ((case & _C_TO_LOWER) != 0)
+    camel = any_in_word(upper_rest) & any_in_word(in_word & ((case & _C_TO_UPPER) != 0))
+
+    lowered = joined.lower().split()
+    stripped = map(str.strip, lowered, repeat(_EDGE_PUNCT))
+    n_stop = words_per_line(np.fromiter(map(stops.__contains__, stripped), bool, n_raw))
+    n_cjk = chars_per_line((kinds & _F_CJK) != 0)
+    if n_cjk.any():
+        cjk_stops = _cjk_stop_chars(stops)
+        if len(cjk_stops):
+            n_stop += chars_per_line(np.isin(cp, cjk_stops))
+    n_words = words_per_line(nonword) + n_cjk
+    safe_words = np.maximum(n_words, 1.0)
+    n_alpha = np.maximum(words_per_line(is_alpha), 1.0)
+    stop_ratio = n_stop / safe_words
+    digits = chars_per_line((kinds & _F_DIGIT) != 0)
+    word_chars = np.bincount(word_line, weights=wlen.astype(np.float64), minlength=n)
+    raw_per_line = np.bincount(word_line, minlength=n)
+
+    ends_stripped = list(map(str.rstrip, texts, repeat(_CLOSERS)))
+    end = list(map(itemgetter(slice(-1, None)), ends_stripped))
+    sentence_end = np.fromiter(map(_SENTENCE_ENDERS.__contains__, end), bool, n)
+    final = np.fromiter(map(_FINAL_STOPS.__contains__, end), bool, n)
+    short_with_digits = (digits > 0) & (n_chars < 200)
+    # date, clock and year shapes are looked for only on the few short lines that have digits
+    rows = np.flatnonzero(short_with_digits).tolist()
+    candidates = [texts[i] for i in rows]
+    date_shape, clock, year = np.zeros(n), np.zeros(n), np.zeros(n)
+    for shape, pattern in ((date_shape, NUMERIC_DATE), (clock, CLOCK), (year, YEAR)):
+        shape[rows] = [pattern.search(text) is not None for text in candidates]
+
+    # BULLET at the line start: a bullet sign, or one or two decimal digits and "." or ")", then a space
+    padded = np.concatenate((cp, np.zeros(4, dtype=np.uint32)))
+    pcase = np.concatenate((case, np.zeros(4, dtype=np.uint8)))
+    c = [padded[starts + k] for k in range(4)]
+    dec = [(pcase[starts + k] & _C_DECIMAL) != 0 for k in range(2)]
+    closes = [(c[k] == ord(".")) | (c[k] == ord(")")) for k in (1, 2)]
+    bullet = (
+        (((kinds_table[np.minimum(c[0], 0xFFFF)] & _F_BULLET) != 0) & (c[1] == 32))
+        | (dec[0] & closes[0] & (c[2] == 32))
+        | (dec[0] & dec[1] & closes[1] & (c[3] == 32))
+    )
+    linkish = np.fromiter(("www." in t or "://" in t or "@" in t for t in texts), bool, n)
+    columns = (
+        np.log1p(n_chars),
+        np.log1p(n_words),
+        sentence_end,
+        final,
+        np.fromiter(map(str.endswith, ends_stripped, repeat(_TRUNCATIONS)), bool, n),
+        bullet,
+        stop_ratio,
+        words_per_line(first_upper) / n_alpha,
+        digits / n_chars,
+        date_shape,
+        clock,
+        year,
+        (n_words <= 6) & (digits > 0) & ~sentence_end,
+        np.log1p(words_per_line(camel)),
+        np.log1p(chars_per_line((kinds & _F_SEP) != 0)),
+        linkish,
+        np.fromiter(map(str.isupper, texts), bool, n),
+        chars_per_line((kinds & _F_COMMA) != 0) / safe_words,
+        word_chars / safe_words / 10.0,
+        (n_chars - word_chars - raw_per_line + 1) / n_chars,
+        n_words <= 3,
+        (n_words >= 10) & (stop_ratio >= 0.15),
+        (n_words >= 25) & sentence_end,
+        chars_per_line((kinds & _F_QUOTE) != 0) > 0,
+        np.fromiter(map(str.islower, map(itemgetter(0), texts)), bool, n),
+        n_cjk / n_chars,
+        words_per_line(is_upper) / n_alpha,
+    )
+    features = np.empty((n, len(columns)))
+    for j, column in enumerate(columns):
+        features[:, j] = column
+    return features, lowered, word_line
+
+
+# Bits of a word's hash kept beside its line number in one int64 key (collisions among a page's few
+# thousand words are vanishingly rare, and would only nudge one overlap feature).
+_HASH_BITS = 40
+
+
+def _neighbour_overlaps(words: list[str], word_line: np.ndarray, n: int) -> np.ndarray:
+    """For each of the n lines, the largest share of its distinct words (lower-cased, one list for the
+    page with each word's line) found in the previous or the next line: a photo caption shown twice, or
+    a teaser headline followed by its own summary, repeats its neighbour's words."""
+    hashes = np.fromiter(map(hash, words), np.int64, len(words)) & ((1 << _HASH_BITS) - 1)
+    keys = np.unique((word_line.astype(np.int64) << _HASH_BITS) | hashes)
+    distinct = np.bincount(keys >> _HASH_BITS, minlength=n).astype(np.float64)
+    shifted = keys + (1 << _HASH_BITS)  # the same word one line further down; still sorted
+    at = np.minimum(np.searchsorted(shifted, keys), max(len(keys) - 1, 0))
+    in_prev = shifted[at] == keys if len(keys) else np.zeros(0, dtype=bool)
+    shared_prev = np.bincount(keys[in_prev] >> _HASH_BITS, minlength=n).astype(np.float64)
+    best = shared_prev.copy()
+    best[:-1] = np.maximum(best[:-1], shared_prev[1:])
+    return np.divide(best, distinct, out=np.zeros(n), where=distinct > 0)
 
 
 def local_features(blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
-    """Matrix (blocks × LOCAL_FEATURES) of what each line looks like on its own."""
+    """Matrix (blocks × LOCAL_FEATURES) of what each line looks like on its own and beside its
+    neighbours."""
     texts = [b.text for b in blocks]
     counts = Counter(texts)
-    vocab = [frozenset(t.lower().split()) for t in texts]
-    rows = [
-        (
-            *_line_features(t, stops),
-            float(b.blank_before),
-            float(b.blank_after),
-            float(counts[t] > 1),
-            _neighbour_overlap(vocab, i),
-        )
-        for i, (t, b) in enumerate(zip(texts, blocks, strict=True))
-    ]
-    return np.array(rows, dtype=np.float64)
-
-
-def _neighbour_overlap(vocab: list[frozenset[str]], i: int) -> float:
-    """Largest share of block i's words found in the previous or next block: a photo caption shown
-    twice, or a teaser headline followed by its own summary, repeats its neighbour's words."""
-    words = vocab[i]
-    if not words:
-        return 0.0
-    best = 0
-    for j in (i - 1, i + 1):
-        if 0 <= j < len(vocab):
-            best = max(best, len(words & vocab[j]))
-    return best / len(words)
+    shapes, words, word_line = _page_line_features(texts, stops)
+    page = np.column_stack(
+        [
+            [b.blank_before for b in blocks],
+            [b.blank_after for b in blocks],
+            [counts[t] > 1 for t in texts],
+            _neighbour_overlaps(words, word_line, len(texts)),
+        ]
+    ).astype(np.float64)
+    return np.hstack([shapes, page])
 
 
 def densest_run(weights: np.ndarray) -> tuple[int, int]:
@@ -320,12 +460,14 @@ def _tight_runs(blocks: list[Block]) -> np.ndarray:
     link lists are long tight runs, paragraphs are isolated. Zero on pages with no blank lines at all,
     where tightness says nothing."""
     n = len(blocks)
-    if not any(b.blank_before for b in blocks[1:]):
+    blank_before = np.fromiter(map(attrgetter("blank_before"), blocks), bool, n)
+    if not blank_before[1:].any():
         return np.zeros(n)
-    run_id = np.zeros(n, dtype=np.int64)
-    for i in range(1, n):
-        tight = not blocks[i].blank_before and blocks[i].line_no == blocks[i - 1].line_no + 1
-        run_id[i] = run_id[i - 1] + (0 if tight else 1)
+    line_no = np.fromiter(map(attrgetter("line_no"), blocks), np.int64, n)
+    new_run = np.ones(n, dtype=np.int64)
+    new_run[1:] = blank_before[1:] | (line_no[1:] != line_no[:-1] + 1)
+    new_run[0] = 0
+    run_id = np.cumsum(new_run)
     sizes = np.bincount(run_id)
     return sizes[run_id].astype(np.float64)
 
@@ -460,5 +602,6 @@ class BlockModel:
 
 @cache
 def load_model(path: Path = MODEL_PATH) -> BlockModel:
-    """The shipped model, read once per process."""
+    """The shipped model, read once per process (the character tables it needs are built with it)."""
+    _char_tables()
     return BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -65,12 +65,16 @@ class RemovedBlock:
 
 @dataclass(frozen=True)
 class CleanArticle:
-    """The article as extracted: body paragraphs separated by one blank line, headline, date, cuts."""
+    """The article as extracted: body paragraphs separated by one blank line, headline, date, cuts and
+    the page's language."""
 
     body: str
     title: str | None
     published_at: str | None
     removed: list[RemovedBlock]
+    # ISO 639-1 code py3langid found for the page (read from its longest lines), so that later steps need
+    # not detect it again. Defaults to "" only so that callers building an article by hand keep working.
+    language: str = ""
 
 
 def normalise_line(line: str) -> str:
@@ -87,8 +91,9 @@ def clean_text(
 ) -> CleanArticle:
     """Clean scraped page text. ``model`` defaults to the shipped one (training passes its own)."""
     blocks = _blocks_or_fail(raw)
-    keep = (model or load_model()).keep(blocks, stop_words(detect_language(blocks)))
-    return _assemble(blocks, keep, is_boilerplate, None, None)
+    language = detect_language(blocks)
+    keep = (model or load_model()).keep(blocks, stop_words(language))
+    return _assemble(blocks, keep, is_boilerplate, None, None, language)
 
 
 def clean_html(html: str, is_boilerplate: Callable[[str], bool] | None = None) -> CleanArticle:
@@ -103,12 +108,13 @@ def clean_html(html: str, is_boilerplate: Callable[[str], bool] | None = None) -
         raise ValueError("no article text found in the HTML")
     blocks = _blocks_or_fail(text)
     model = load_model()
-    keep = model.score(blocks, stop_words(detect_language(blocks))) >= HTML_DROP_BELOW
+    language = detect_language(blocks)
+    keep = model.score(blocks, stop_words(language)) >= HTML_DROP_BELOW
     if not keep.any():
         keep[:] = True  # trafilatura found this text; a classifier that rejects all of it is wrong here
     title = getattr(doc, "title", None) or None
     date = getattr(doc, "date", None) or None
-    return _assemble(blocks, keep, is_boilerplate, title, date)
+    return _assemble(blocks, keep, is_boilerplate, title, date, language)
 
 
 def _blocks_or_fail(text: str) -> list[Block]:
@@ -126,6 +132,7 @@ def _assemble(
     is_boilerplate: Callable[[str], bool] | None,
     title: str | None,
     date: str | None,
+    language: str,
 ) -> CleanArticle:
     """Apply the keep decisions plus the title, date-line and boilerplate cuts; build the result."""
     kept = [i for i in range(len(blocks)) if keep[i]]
@@ -147,15 +154,24 @@ def _assemble(
         meta.add(date_idx)
     body: list[str] = []
     removed: list[RemovedBlock] = []
-    for i, block in enumerate(blocks):
-        reason = _removal_reason(block, i, bool(keep[i]), title, meta, is_boilerplate)
-        if reason is None:
-            body.append(block.text)
+    texts = [b.text for b in blocks]
+    titles = _title_rows(texts, title) if title is not None else set()
+    for i, (text, kept) in enumerate(zip(texts, keep.tolist(), strict=True)):
+        if i in titles:
+            reason: str | None = "title"
+        elif i in meta:
+            reason = "meta"
+        elif not kept:
+            reason = _shape_reason(text)
         else:
-            removed.append(RemovedBlock(block.text, reason))
+            reason = _kept_reason(text, is_boilerplate)
+        if reason is None:
+            body.append(text)
+        else:
+            removed.append(RemovedBlock(text, reason))
     if not body:
         raise ValueError("no article text found: every line looks like page chrome")
-    return CleanArticle("\n\n".join(body), title, date, removed)
+    return CleanArticle("\n\n".join(body), title, date, removed, language)
 
 
 def _header_lines(blocks: list[Block], kept: list[int], title_idx: int | None) -> set[int]:
@@ -173,22 +189,19 @@ def _header_lines(blocks: list[Block], kept: list[int], title_idx: int | None) -
     return header
 
 
-def _removal_reason(
-    block: Block,
-    i: int,
-    kept: bool,
-    title: str | None,
-    meta: set[int],
-    is_boilerplate: Callable[[str], bool] | None,
-) -> str | None:
-    """Why block i is cut, or None when it stays in the body."""
-    text = block.text
-    if title is not None and _same_text(text, title):
-        return "title"
-    if i in meta:
-        return "meta"
-    if not kept:
-        return _shape_reason(text)
+def _title_rows(texts: list[str], title: str) -> set[int]:
+    """Lines that repeat the headline (equal up to normalise_line); lengths are compared first because
+    most lines differ in length."""
+    length = len(title)
+    return {
+        i
+        for i, text in enumerate(texts)
+        if abs(len(text) - length) <= SAME_TEXT_SLACK and normalise_line(text) == _normalised_title(title)
+    }
+
+
+def _kept_reason(text: str, is_boilerplate: Callable[[str], bool] | None) -> str | None:
+    """Why a line the classifier kept is cut after all (share bar, per-source boilerplate), or None."""
     if _share_bar(text):
         return "share"
     if is_boilerplate is not None and _furniture_shaped(text) and is_boilerplate(normalise_line(text)):
@@ -223,8 +236,3 @@ def _furniture_shaped(text: str) -> bool:
 @lru_cache(maxsize=64)
 def _normalised_title(title: str) -> str:
     return normalise_line(title)
-
-
-def _same_text(text: str, title: str) -> bool:
-    """Equal up to normalise_line; lengths are compared first because most lines differ in length."""
-    return abs(len(text) - len(title)) <= SAME_TEXT_SLACK and normalise_line(text) == _normalised_title(title)

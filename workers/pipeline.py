@@ -105,7 +105,8 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
     for c, copies, ts in zip(cleaned, placed, stamps, strict=True):
         if copies.root != c.seq or copies.cluster is not None:
             continue  # a copy shares its original's story; an original that met its copies has theirs
-        place_story(store, c.seq, salient_terms(c.article.body, c.title), ts, settings)
+        vector = salient_terms(c.article.body, c.title, lang=c.article.language or None)
+        place_story(store, c.seq, vector, ts, settings)
 
     for c in cleaned:
         removed = [{"text": r.text, "reason": r.reason} for r in c.article.removed]
