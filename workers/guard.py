@@ -112,6 +112,7 @@ class HtmlExtractor:
         with self._lock:
             results = self._send(html)
             if not results.poll(self.time_limit):
+                log.warning("HTML extraction over %.0f s: helper killed, page given up", self.time_limit)
                 self.stop()
                 raise PermanentError(
                     f"extracting the article from this HTML took longer than {self.time_limit:.0f} s: "
@@ -120,7 +121,8 @@ class HtmlExtractor:
             try:
                 kind, value = results.recv()
             except (EOFError, OSError):
-                code = self._process.wait(10) if self._process is not None else None
+                code = self._exit_code()
+                log.warning("the HTML extraction helper died on a page (exit code %s)", code)
                 self.stop()
                 raise PermanentError(f"the HTML parser crashed on this page (exit code {code})") from None
         if kind == "ok":
@@ -131,17 +133,25 @@ class HtmlExtractor:
         raise RuntimeError(f"HTML extraction failed: {value}")
 
     def _send(self, html: str) -> Connection:
-        """Hand the page to the helper, starting one if there is none or it has died meanwhile."""
-        for attempt in (1, 2):
+        """Hand the page to the helper, starting one if there is none, or another if it died meanwhile."""
+        try:
             requests, results = self._started()
-            try:
-                requests.send(html)
-                return results
-            except OSError:
-                self.stop()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+            requests.send(html)
+            return results
+        except OSError:
+            self.stop()
+        requests, results = self._started()
+        requests.send(html)
+        return results
+
+    def _exit_code(self) -> int | None:
+        """The helper's exit code, once it has exited (it may still be printing its traceback)."""
+        if self._process is None:
+            return None
+        try:
+            return self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            return None
 
     def _started(self) -> tuple[Connection, Connection]:
         if self._process is not None and self._process.poll() is None and self._requests and self._results:
@@ -164,10 +174,7 @@ class HtmlExtractor:
                 raise RuntimeError(f"the HTML extraction helper did not start within {START_LIMIT:.0f} s")
             self._results.recv()
         except (EOFError, OSError):
-            try:
-                code: int | None = process.wait(10)  # it is printing its traceback to our stderr
-            except subprocess.TimeoutExpired:
-                code = None
+            code = self._exit_code()  # its traceback is in our stderr
             self.stop()
             raise RuntimeError(
                 f"the HTML extraction helper exited at start (exit code {code}); its error is in the log"

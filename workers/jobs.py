@@ -91,7 +91,9 @@ def queued_jobs(redis: Redis, settings: Settings) -> int:
 # 10+ minutes (a SimpleWorker's entry lives job_timeout + 60 s, sweeps run every 600 s), so instead a
 # running job's entry lives HEARTBEAT_TTL seconds and is renewed every HEARTBEAT_EVERY seconds by a
 # thread beside the job: a long healthy job never looks abandoned, a dead worker's job is retried within
-# about HEARTBEAT_TTL + MAINTENANCE_EVERY seconds.
+# about HEARTBEAT_TTL + MAINTENANCE_EVERY seconds. (The thread needs the GIL now and then; the job's own
+# work releases it often, and HTML, whose C parser might hold it for long, is parsed in another process:
+# workers/guard.py.)
 HEARTBEAT_EVERY = 3
 HEARTBEAT_TTL = 15
 MAINTENANCE_EVERY = 5

@@ -125,6 +125,8 @@ for i = 3, #ARGV do
 end
 roots[root(seq)] = true
 local wcl = redis.call('HGET', I .. ':gcl', winner)
+local uncounted = 0
+if not wcl then uncounted = 1 + redis.call('SCARD', I .. ':dupm:' .. winner) end
 for r, _ in pairs(roots) do
   if r ~= winner then
     redis.call('HINCRBY', I .. ':stats', 'copies', 1)
@@ -145,9 +147,13 @@ for r, _ in pairs(roots) do
         wcl = rcl
         redis.call('HSET', I .. ':gcl', winner, wcl)
         redis.call('SADD', I .. ':clm:' .. wcl, winner)
+        redis.call('HINCRBY', I .. ':cli:' .. wcl, 'size', uncounted)
+        uncounted = 0
       end
     elseif wcl then
       redis.call('HINCRBY', I .. ':cli:' .. wcl, 'size', #moved)
+    else
+      uncounted = uncounted + #moved
     end
   end
 end
