@@ -189,3 +189,18 @@ def one_request_per_operation(spec: dict[str, Any]) -> list[tuple[str, str, dict
                 body = {"articles": [article]} if "batch" in path else article
             requests.append((method.upper(), re.sub(r"\{[^}]*\}", "c1", path), body))
     return requests
+
+
+@pytest.fixture
+def worker(api: Api) -> Iterator[None]:
+    """A worker process running beside the test, as in production, for clients that wait on results."""
+    env = {**os.environ, "REDIS_URL": api.settings.redis_url or ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "worker"], env=env, cwd=ROOT, stderr=subprocess.DEVNULL
+    )
+    yield
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,21 +24,6 @@ FLOOD = (
     "is expected to peak on Saturday at close to the record level of 2013.\n\n"
     "Related stories\n"
 )
-
-
-@pytest.fixture
-def worker(api: Api) -> Iterator[None]:
-    """A worker process running beside the test, as in production: the CLI waits for it."""
-    env = {**os.environ, "REDIS_URL": api.settings.redis_url or ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "worker"], env=env, cwd=ROOT, stderr=subprocess.DEVNULL
-    )
-    yield
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def ingest(*args: str) -> int:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, Api
+from conftest import Api
 from test_metrics import BRIDGE, BRIDGE_COPY, FOOTBALL
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -60,21 +56,6 @@ def browser() -> Iterator[Any]:
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
-
-
-@pytest.fixture
-def worker(api: Api) -> Iterator[None]:
-    """A worker beside the test, for the paste box, which waits for its article to be processed."""
-    env = {**os.environ, "REDIS_URL": api.settings.redis_url or ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "worker"], env=env, cwd=ROOT, stderr=subprocess.DEVNULL
-    )
-    yield
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def wait_for(driver: Any, css: str, timeout: float = 20) -> Any:
