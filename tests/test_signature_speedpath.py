@@ -64,6 +64,7 @@ def test_the_fast_path_hashes_exactly_the_reference_shingles() -> None:
     words = _vocabulary(rng)
     texts = [*TRICKY, *(_text(rng, words, rng.randint(1, 400)) for _ in range(40))]
     texts += [_edit(rng, t, words, 0.3) for t in texts[-40:]]
+    texts += ["", "the same words", "the same words", "...", ""]  # repeats, and no words at the end
     for size in (1, 3, 5):
         hashed = shingle_hashes(texts, size)
         reference = [shingles(t, size) for t in texts]

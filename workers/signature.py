@@ -33,8 +33,8 @@ import rensa
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _UNICODE_SIZE = 0x110000
-# Texts are hashed in chunks of about this many code points, so that a job of long pages never needs
-# more than a few tens of MB of scratch arrays (8 bytes per code point, a handful of arrays).
+# Texts are hashed in chunks of at most this many code points (or one longer text alone), so that a job
+# of long pages needs a bounded scratch space (8 bytes per code point, a handful of arrays).
 _CHUNK_CODE_POINTS = 500_000
 # Odd 64-bit constants (from the splitmix64 / murmur3 finalisers): the polynomial bases for words and
 # shingles. Arithmetic is modulo 2**64 (numpy's unsigned overflow).
@@ -44,9 +44,10 @@ _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
 
-# The scheme string recorded with the index (workers.settings.index_params): tokenisation, hashing and
-# the MinHash family, with rensa's own algorithm version so that a rensa release that changes the
-# permutations is caught at start-up instead of silently splitting copies.
+# The scheme string recorded with the index (workers.settings.index_params, which spells it out; a test
+# checks that the two agree): tokenisation, hashing and the MinHash family, with rensa's own algorithm
+# version, so that a rensa release that changes its permutations fails the tests (which also pin a few
+# values) instead of silently splitting copies against an index built with the old one.
 SCHEME = f"word-shingles-u64poly/rensa-rminhash-v{rensa.RMinHash.ALGORITHM_VERSION}"
 
 
@@ -100,12 +101,15 @@ def _power_table(base: int, n: int) -> np.ndarray:
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """_CHAR_BASE ** i and _CHAR_BASE ** -i modulo 2**64 for i < n (an odd number has an inverse modulo
-    2**64); grown on demand and kept, 16 bytes per code point of the longest chunk seen (~8 MB)."""
+    2**64). Tables for one chunk are built once and kept (16 bytes per code point, 8 MB); a single text
+    longer than a chunk gets tables of its own, not kept, so that the worker's memory stays flat."""
     global _POWERS, _INVERSE_POWERS
+    inverse = pow(int(_CHAR_BASE), -1, 2**64)
+    if n > _CHUNK_CODE_POINTS + 1:
+        return _power_table(int(_CHAR_BASE), n), _power_table(inverse, n)
     if len(_POWERS) < n:
-        size = max(n, 2 * len(_POWERS))
-        _POWERS = _power_table(int(_CHAR_BASE), size)
-        _INVERSE_POWERS = _power_table(pow(int(_CHAR_BASE), -1, 2**64), size)
+        _POWERS = _power_table(int(_CHAR_BASE), _CHUNK_CODE_POINTS + 1)
+        _INVERSE_POWERS = _power_table(inverse, _CHUNK_CODE_POINTS + 1)
     return _POWERS, _INVERSE_POWERS
 
 
@@ -169,25 +173,34 @@ def _chunk_shingle_hashes(texts: list[str], size: int) -> tuple[np.ndarray, list
         flat[a:b].sort()
     keep = np.ones(len(flat), dtype=bool)
     keep[1:] = flat[1:] != flat[:-1]
-    keep[offsets[:-1]] = True
+    starts = np.array(offsets[:-1], dtype=np.int64)
+    keep[starts[starts < len(flat)]] = True  # a text without shingles starts where the next one does
     kept = np.concatenate(([0], np.cumsum(keep)))
     return flat[keep], kept[offsets].tolist()
 
 
 def _flat_shingle_hashes(texts: list[str], size: int) -> tuple[np.ndarray, list[int]]:
-    """`_chunk_shingle_hashes` over texts of any total length, in chunks of bounded scratch memory."""
+    """`_chunk_shingle_hashes` over texts of any total length, in chunks of at most _CHUNK_CODE_POINTS
+    code points (or one longer text alone), so that scratch memory stays bounded."""
     flats: list[np.ndarray] = []
     offsets = [0]
+
+    def flush(chunk: list[str]) -> None:
+        flat, starts = _chunk_shingle_hashes(chunk, size)
+        flats.append(flat)
+        base = offsets[-1]
+        offsets.extend(base + start for start in starts[1:])
+
     chunk: list[str] = []
     length = 0
-    for i, text in enumerate(texts):
+    for text in texts:
+        if chunk and length + len(text) + 1 > _CHUNK_CODE_POINTS:
+            flush(chunk)
+            chunk, length = [], 0
         chunk.append(text)
         length += len(text) + 1
-        if length >= _CHUNK_CODE_POINTS or i == len(texts) - 1:
-            flat, starts = _chunk_shingle_hashes(chunk, size)
-            flats.append(flat)
-            offsets += [offsets[-1] + s for s in starts[1:]]
-            chunk, length = [], 0
+    if chunk:
+        flush(chunk)
     return (np.concatenate(flats) if flats else np.empty(0, dtype=np.uint64)), offsets
 
 
