@@ -25,9 +25,11 @@ from workers.store import Store
 
 log = logging.getLogger(__name__)
 
-# Open without an API key: probes, Prometheus scrapes (counts only) and the browser's page and static files
-# (they hold no data; the page asks for a key when the API answers 401).
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/ui"})
+# Open without an API key: the probes (an orchestrator's probe cannot hold a secret; they answer only
+# up/ready) and the browser's page and static files (they hold no data; the page asks for a key when the
+# API answers 401). /metrics carries counts of the service's data, so it needs a key like the rest:
+# Prometheus sends it with `http_headers` in its scrape config.
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/ui"})
 OPEN_PREFIXES = ("/ui/static/",)
 
 

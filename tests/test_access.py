@@ -19,7 +19,7 @@ from workers.settings import Settings
 KEYS = ("first-key-0123456789", "second-key-9876543210")
 # Open without a key, on purpose: liveness/readiness probes, Prometheus scrapes (counts only) and the UI's
 # page and static files, which hold no data. Anything else that opens up must be added here knowingly.
-OPEN = {"/healthz", "/readyz", "/metrics", "/ui"}
+OPEN = {"/healthz", "/readyz", "/ui"}
 # Routes FastAPI adds beside the documented ones: the documentation itself is behind the key too.
 UNDOCUMENTED = [("GET", "/openapi.json", None), ("GET", "/docs", None), ("GET", "/redoc", None)]
 WRONG_KEYS = [

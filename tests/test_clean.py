@@ -15,7 +15,7 @@ import pytest
 from workers.blocks import LOCAL_FEATURES, Block, local_features
 from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 NON_BODY = {"chrome", "title", "meta"}
 
 PROSE_EN = [

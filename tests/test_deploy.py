@@ -264,12 +264,14 @@ def test_probes_answer_and_readyz_refuses_an_index_built_otherwise(api: Api, red
     assert api.http.get("/healthz").status_code == 200, "alive, only not ready"
 
 
-def test_probes_and_metrics_need_no_api_key(settings: Settings) -> None:
+def test_probes_and_the_page_need_no_api_key_and_metrics_do(settings: Settings) -> None:
     from conftest import serve
 
     for keyed in serve(settings.model_copy(update={"api_keys": "k1"})):
-        for path in ("/healthz", "/readyz", "/metrics", "/ui", "/ui/static/app.js"):
+        for path in ("/healthz", "/readyz", "/ui", "/ui/static/app.js"):
             assert keyed.http.get(path).status_code == 200, path
+        assert keyed.http.get("/metrics").status_code == 401
+        assert keyed.http.get("/metrics", headers={"X-API-Key": "k1"}).status_code == 200
         assert keyed.http.get("/stats").status_code == 401
         assert keyed.http.get("/ui/api/largest-clusters").status_code == 401
         assert keyed.http.get("/stats", headers={"X-API-Key": "k1"}).status_code == 200
@@ -289,7 +291,7 @@ def test_openapi_lists_every_endpoint_with_summary_and_error_responses(api: Api)
             for code, response in operation["responses"].items():
                 if code[0] in "45":
                     assert "example" in json.dumps(response), f"{where} {code}: no example"
-            if path not in ("/healthz", "/readyz", "/metrics", "/ui"):
+            if path not in ("/healthz", "/readyz", "/ui"):
                 assert "401" in operation["responses"], f"{where}: 401 not documented"
             if path not in ("/ui", "/metrics"):
                 assert "503" in operation["responses"], f"{where}: 503 not documented"

@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     SAMESTORY_STORY_THRESHOLD      Mean cosine similarity to a story's articles needed to join it
                                    (default 0.15).
     SAMESTORY_STORY_THRESHOLD_UNDATED  The same, for articles without a date: stricter (default 0.2).
-    SAMESTORY_API_KEYS             Comma-separated API keys; when set, every endpoint but /healthz
-                                   requires one in the X-API-Key header.
+    SAMESTORY_API_KEYS             Comma-separated API keys; when set, every endpoint but the probes
+                                   (/healthz, /readyz) and the static /ui page requires one in X-API-Key.
     SAMESTORY_LOG_LEVEL            Log level (default INFO).
     """
 
