@@ -190,6 +190,25 @@ class Corpus:
             yield self.article(i)
 
 
+def read_latencies(http: httpx.Client, ids: list[str]) -> tuple[list[float], list[float], list[int]]:
+    """Time GET /articles/{id} for each id, then GET /clusters/{id} for each cluster those answers name;
+    returns both lists of seconds and the clusters' sizes."""
+    article_latency, clusters = [], []
+    for aid in ids:
+        t0 = time.perf_counter()
+        got = http.get(f"/articles/{aid}")
+        article_latency.append(time.perf_counter() - t0)
+        if got.status_code == 200 and got.json().get("cluster_id"):
+            clusters.append(got.json()["cluster_id"])
+    cluster_latency, sizes = [], []
+    for cid in clusters:
+        t0 = time.perf_counter()
+        got = http.get(f"/clusters/{cid}")
+        cluster_latency.append(time.perf_counter() - t0)
+        sizes.append(got.json().get("size", 0))
+    return article_latency, cluster_latency, sizes
+
+
 def shuffled(n: int, k: int, seed: int = 3) -> list[int]:
     """k distinct indices below n in a fixed random order (samples for the read-latency figures)."""
     return random.Random(seed).sample(range(n), min(k, n))
@@ -526,19 +545,9 @@ def run_e2e(corpus: Corpus, n: int, workers: int, batch: int, reads: int, redis_
         failed = sum(int(b["failed"]) for b in batches)
 
         ids = [a["id"] for a in articles]
-        article_latency, clusters = [], []
-        for i in shuffled(n, reads):
-            t0 = time.perf_counter()
-            got = service.http.get(f"/articles/{ids[i]}")
-            article_latency.append(time.perf_counter() - t0)
-            if got.status_code == 200 and got.json().get("cluster_id"):
-                clusters.append(got.json()["cluster_id"])
-        cluster_latency, sizes = [], []
-        for cid in clusters:
-            t0 = time.perf_counter()
-            got = service.http.get(f"/clusters/{cid}")
-            cluster_latency.append(time.perf_counter() - t0)
-            sizes.append(got.json().get("size", 0))
+        article_latency, cluster_latency, sizes = read_latencies(
+            service.http, [ids[i] for i in shuffled(n, reads)]
+        )
 
         families = redis_families(redis, prefix)
         used_delta = int(redis.info("memory")["used_memory"]) - used_before
@@ -802,19 +811,7 @@ def run_bulk(corpus: Corpus, n: int, workers: int, reads: int, redis_url: str | 
         service = Service(0, url, {"SAMESTORY_KEY_PREFIX": prefix})
         try:
             ids = [corpus.article(i)["id"] for i in shuffled(n, reads)]
-            article_latency, clusters = [], []
-            for aid in ids:
-                t0 = time.perf_counter()
-                got = service.http.get(f"/articles/{aid}")
-                article_latency.append(time.perf_counter() - t0)
-                if got.status_code == 200 and got.json().get("cluster_id"):
-                    clusters.append(got.json()["cluster_id"])
-            cluster_latency, sizes = [], []
-            for cid in clusters:
-                t0 = time.perf_counter()
-                got = service.http.get(f"/clusters/{cid}")
-                cluster_latency.append(time.perf_counter() - t0)
-                sizes.append(got.json().get("size", 0))
+            article_latency, cluster_latency, sizes = read_latencies(service.http, ids)
         finally:
             service.stop()
         print(f"  GET /articles/{{id}} with {n:,} loaded: {percentiles(article_latency)}")
