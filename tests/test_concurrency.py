@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import random
+from collections import defaultdict
+from pathlib import Path
 
 from conftest import Api
+from redis import Redis
 
 PARAGRAPHS = [
     "GENEVA (Reuters) - Negotiators from forty countries agreed on Thursday on a treaty to limit plastic "
@@ -50,3 +55,39 @@ def test_four_workers_put_every_copy_in_one_group_and_one_cluster(api: Api) -> N
     cluster = api.http.get(f"/clusters/{found[0]['cluster_id']}").json()
     assert cluster["size"] == 80
     assert sorted(a["id"] for a in cluster["articles"]) == [a["id"] for a in articles]
+
+
+# A fixed slice of the dev sets (../shared/bench/events): 150 syndication rows (22 whole events, 63
+# near-duplicate groups, chrome included) and 60 wikinews rows (19 whole events), in a shuffled order.
+DEV_SLICE = Path(__file__).resolve().parent / "data" / "dev-slice.jsonl.gz"
+
+
+def partitions(api: Api, ids: list[str]) -> tuple[set[frozenset[str]], set[frozenset[str]]]:
+    """The near-duplicate groups and the story clusters the service reports, as sets of id sets."""
+    groups: dict[str, set[str]] = defaultdict(set)
+    stories: dict[str, set[str]] = defaultdict(set)
+    for aid in ids:
+        found = api.http.get(f"/articles/{aid}").json()
+        assert found["status"] in {"done", "failed"}, found
+        groups[found.get("canonical_id") or aid].add(aid)
+        stories[str(found.get("cluster_id") or aid)].add(aid)
+    return {frozenset(g) for g in groups.values()}, {frozenset(s) for s in stories.values()}
+
+
+def test_four_workers_partition_a_dev_slice_exactly_as_one_worker(api: Api, redis: Redis) -> None:
+    rows = [json.loads(line) for line in gzip.decompress(DEV_SLICE.read_bytes()).decode().splitlines()]
+    ids = [row["id"] for row in rows]
+
+    def ingest_and_partition(workers: int) -> tuple[set[frozenset[str]], set[frozenset[str]]]:
+        redis.flushdb()
+        for start in range(0, len(rows), 50):
+            assert api.http.post("/batches", json={"articles": rows[start : start + 50]}).status_code == 202
+        api.drain(workers=workers)
+        return partitions(api, ids)
+
+    one = ingest_and_partition(1)
+    four = ingest_and_partition(4)
+    assert len(one[0]) < len(rows)  # the slice has copies to find
+    assert len(one[1]) < len(one[0])  # and stories spanning several groups
+    assert four[0] == one[0], "near-duplicate groups differ between 1 and 4 workers"
+    assert four[1] == one[1], "story clusters differ between 1 and 4 workers"

@@ -380,7 +380,9 @@ def test_jobs_retried_after_a_crash_before_or_after_settling_change_nothing(
     except SystemExit:
         crashed = True
     assert crashed
-    process(Store(redis, settings.key_prefix), ids[20:], settings)  # the second job's work, all settled
+    # the second job's work, all settled, after waiting (briefly) for the crashed job's articles in vain
+    impatient = settings.model_copy(update={"order_wait": 0.2})
+    process(Store(redis, settings.key_prefix), ids[20:], impatient)
     api.drain()  # both queued jobs now run: their retries
     assert outcome() == uninterrupted
     assert_each_article_counted_once(api.http, ids)
@@ -396,8 +398,9 @@ def test_jobs_run_out_of_order_still_count_each_article_once(
     for article in articles:
         assert api.http.post("/articles", json=article).status_code == 202
     store = Store(redis, settings.key_prefix)
+    impatient = settings.model_copy(update={"order_wait": 0.2})  # the newest stops waiting for the rest
     for article in reversed(articles):
-        process(store, [article["id"]], settings)
+        process(store, [article["id"]], impatient)
     assert_each_article_counted_once(api.http, [a["id"] for a in articles])
 
 

@@ -1,14 +1,19 @@
-"""One job's work: load → clean → sign → find copies → place stories → store results.
+"""One job's work: load → clean → sign → wait for earlier articles → find copies → place stories → store.
 
 Each step handles the whole job's articles at once, so Redis sees a few pipelines per job rather than a
 few round trips per article. Processing is idempotent: an article already settled is skipped, and every
 index write is a no-op the second time, so RQ may retry a job after a crash without double counting.
+
+Grouping is online: whether an article starts a story or joins one depends on what arrived before it. So
+the costly steps (cleaning, signing) run in parallel on every worker, and grouping waits until every
+earlier-numbered article has settled: any number of workers then groups exactly as one worker would.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 
 from workers import guard
@@ -70,6 +75,32 @@ def _published(row: dict[str, bytes], article: CleanArticle) -> str | None:
     return None
 
 
+# Polling interval while a job waits for earlier articles: doubled from the first up to the last value.
+ORDER_POLL_SECONDS = (0.005, 0.1)
+
+
+def wait_for_earlier(store: Store, first_seq: int, settings: Settings) -> None:
+    """Block until every article numbered below ``first_seq`` is settled, or ``order_wait`` has passed.
+
+    A predecessor that does not settle in time (its job crashed and awaits a retry, or was never queued)
+    is dropped from the wait for good, so that one lost article stalls later jobs once, not forever."""
+    if settings.order_wait <= 0:
+        return
+    deadline = time.monotonic() + settings.order_wait
+    delay, longest = ORDER_POLL_SECONDS
+    while (earliest := store.earliest_unsettled()) is not None and earliest < first_seq:
+        if time.monotonic() >= deadline:
+            dropped = store.stop_waiting_for(first_seq)
+            log.warning(
+                "%d earlier articles did not settle within %.0f s; grouping without waiting for them",
+                dropped,
+                settings.order_wait,
+            )
+            return
+        time.sleep(delay)
+        delay = min(2 * delay, longest)
+
+
 def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
     rows = store.load_articles(ids)
     pending = [
@@ -93,6 +124,8 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
         [c.article.body for c in cleaned], settings.num_perm, settings.shingle_size, settings.seed
     )
     stamps = [to_timestamp(c.published_at) if c.published_at else None for c in cleaned]
+    if pending:
+        wait_for_earlier(store, min(int(row["seq"]) for _, row in pending), settings)
     placed = find_copies(
         store,
         [

@@ -293,7 +293,8 @@ end
 return {redis.call('HGET', I .. ':ids', r) or '', cid or ''}
 """
 
-# KEYS: article, batch, counters. ARGV: content hash, seq, batch id, then field/value pairs of a new article.
+# KEYS: article, batch, counters, unsettled articles. ARGV: content hash, seq, batch id, then field/value
+# pairs of a new article.
 # Returns {outcome, status}; outcome is created, exists (same content) or conflict (other content).
 _SUBMIT = """
 local known = redis.call('HGET', KEYS[1], 'content_hash')
@@ -310,17 +311,20 @@ if known then
 end
 redis.call('HSET', KEYS[1], 'content_hash', ARGV[1], 'seq', ARGV[2], 'batches', ARGV[3], 'status', 'queued')
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[2])
 redis.call('HINCRBY', KEYS[3], 'articles', 1)
 redis.call('HINCRBY', KEYS[3] .. ':total', 'articles', 1)
 return {'created', 'queued'}
 """
 
-# KEYS: article. ARGV: key prefix, final status, n, then n (removal reason, blocks) pairs, then field/value
-# pairs. Settles an article once: a retried job finds it settled and changes nothing, so nothing counts twice.
+# KEYS: article, unsettled articles. ARGV: key prefix, final status, n, then n (removal reason, blocks)
+# pairs, then field/value pairs. Settles an article once: a retried job finds it settled and changes
+# nothing, so nothing counts twice.
 _FINISH = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'done' or status == 'failed' then return 0 end
 local fields_at = 4 + 2 * tonumber(ARGV[3])
+redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'seq'))
 redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, fields_at))
 redis.call('HINCRBY', ARGV[1] .. ':stats', ARGV[2], 1)
 redis.call('HINCRBY', ARGV[1] .. ':stats:total', ARGV[2], 1)
@@ -481,7 +485,7 @@ class Store:
         for offset, article in enumerate(articles):
             flat: list[Any] = [x for pair in article.fields.items() for x in pair]
             self._submit(
-                keys=[self.article_key(article.id), batch_key, self._counters()],
+                keys=[self.article_key(article.id), batch_key, self._counters(), self._ikey("unsettled")],
                 args=[article.content_hash, first_seq + offset, batch_id or "", *flat],
                 client=pipe,
             )
@@ -518,11 +522,21 @@ class Store:
             reasons = _removal_counts(fields.get("removed"))
             counts: list[Any] = [x for pair in reasons.items() for x in pair]
             self._finish(
-                keys=[self.article_key(article_id)],
+                keys=[self.article_key(article_id), self._ikey("unsettled")],
                 args=[self.prefix, status, len(reasons), *counts, *flat],
                 client=pipe,
             )
         pipe.execute()
+
+    def earliest_unsettled(self) -> int | None:
+        """The lowest article number not yet done or failed (nor deleted), if any."""
+        first: list[bytes] = self.redis.zrange(self._ikey("unsettled"), 0, 0)  # type: ignore[assignment]
+        return int(first[0]) if first else None
+
+    def stop_waiting_for(self, below: int) -> int:
+        """Drop the articles numbered below ``below`` from the unsettled set, so that no job waits for them
+        any more (they settle normally if they are still alive). Returns how many were dropped."""
+        return int(self.redis.zremrangebyscore(self._ikey("unsettled"), "-inf", f"({below}"))
 
     def read_article(self, article_id: str) -> tuple[dict[str, bytes], str | None, str | None] | None:
         """An article's stored fields with its canonical id and cluster as they stand now."""
@@ -561,6 +575,7 @@ class Store:
             self._forget(keys=[self.index], args=[seq, *_bucket_args(bands)])
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self.article_key(article_id))
+        pipe.zrem(self._ikey("unsettled"), seq)
         pipe.hincrby(self._counters(), "articles", -1)
         pipe.hincrby(self._counters(), status, -1)
         pipe.execute()
