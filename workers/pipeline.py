@@ -1,12 +1,14 @@
-"""One job's work: load → clean → sign → wait for earlier articles → find copies → place stories → store.
+"""One job's work: load → clean → wait for earlier articles → drop learned boilerplate → sign → find
+copies → place stories → store.
 
 Each step handles the whole job's articles at once, so Redis sees a few pipelines per job rather than a
 few round trips per article. Processing is idempotent: an article already settled is skipped, and every
 index write is a no-op the second time, so RQ may retry a job after a crash without double counting.
 
-Grouping is online: whether an article starts a story or joins one depends on what arrived before it. So
-the costly steps (cleaning, signing) run in parallel on every worker, and grouping waits until every
-earlier-numbered article has settled: any number of workers then groups exactly as one worker would.
+Grouping is online: whether an article starts a story or joins one, and which of its lines have been
+seen often enough to be boilerplate, depends on what arrived before it. So the costly step (cleaning)
+runs in parallel on every worker, and the rest waits until every earlier-numbered article has settled:
+any number of workers then groups exactly as one worker would.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workers import guard
+from workers.boilerplate import BODY_MIN_GROUPS, apply_support, line_key, paragraphs
 from workers.clean import CleanArticle, clean_text
 from workers.cluster import find_copies, place_story
 from workers.dates import normalise_date, to_timestamp
@@ -120,12 +123,16 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
         title = _text(row, "title_given") or article.title
         cleaned.append(Cleaned(aid, int(row["seq"]), article, title, _published(row, article)))
 
-    signatures = sign(
-        [c.article.body for c in cleaned], settings.num_perm, settings.shingle_size, settings.seed
-    )
-    stamps = [to_timestamp(c.published_at) if c.published_at else None for c in cleaned]
     if pending:
         wait_for_earlier(store, min(int(row["seq"]) for _, row in pending), settings)
+    line_keys = [[line_key(p) for p in paragraphs(c.article)] for c in cleaned]
+    signed: list[str] = []
+    for i, support in enumerate(store.line_support(line_keys)):
+        article, text = apply_support(cleaned[i].article, support)
+        cleaned[i] = replace(cleaned[i], article=article)
+        signed.append(text)
+    signatures = sign(signed, settings.num_perm, settings.shingle_size, settings.seed)
+    stamps = [to_timestamp(c.published_at) if c.published_at else None for c in cleaned]
     placed = find_copies(
         store,
         [
@@ -133,6 +140,10 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
             for c, sig, ts in zip(cleaned, signatures, stamps, strict=True)
         ],
         settings,
+    )
+    store.record_lines(
+        [(c.seq, copies.root, keys) for c, copies, keys in zip(cleaned, placed, line_keys, strict=True)],
+        BODY_MIN_GROUPS,
     )
 
     for c, copies, ts in zip(cleaned, placed, stamps, strict=True):

@@ -338,6 +338,35 @@ return 1
 """
 
 
+# Paragraph hashes remembered per generation of the learned-boilerplate memory (workers.boilerplate):
+# when the current generation holds this many, it becomes the old one and the oldest is dropped, so that
+# the memory stays bounded (~20 MB per generation) while lines that keep recurring stay known.
+LINES_PER_GENERATION = 262_144
+
+# KEYS: index hash tag. ARGV: seq, its group's root as 4 bytes, most groups kept per line, then the
+# article's paragraph hashes. Adds the group to each paragraph's distinct groups, once per article (a
+# retried job counts nothing twice).
+_RECORD_LINES = """
+local I = KEYS[1]
+if redis.call('SETBIT', I .. ':lines:seen', ARGV[1], 1) == 1 then return 0 end
+local lines, group, most = I .. ':lines', ARGV[2], 4 * tonumber(ARGV[3])
+for i = 4, #ARGV do
+  local groups = redis.call('HGET', lines, ARGV[i])
+  if not groups then
+    redis.call('HSET', lines, ARGV[i], group)
+  elseif #groups < most then
+    local known = false
+    for j = 1, #groups, 4 do
+      if string.sub(groups, j, j + 3) == group then known = true; break end
+    end
+    if not known then redis.call('HSET', lines, ARGV[i], groups .. group) end
+  end
+end
+if redis.call('HLEN', lines) >= LINES_PER_GENERATION then redis.call('RENAME', lines, lines .. ':old') end
+return 1
+"""
+
+
 @dataclass(frozen=True)
 class NewArticle:
     """An article as submitted, before processing."""
@@ -411,6 +440,11 @@ def _removal_counts(removed: str | bytes | None) -> dict[str, int]:
     return counts
 
 
+def _groups(packed: bytes | None) -> set[bytes]:
+    """The distinct 4-byte group numbers packed in one paragraph's value."""
+    return {packed[i : i + 4] for i in range(0, len(packed), 4)} if packed else set()
+
+
 def compress(text: str) -> bytes:
     return zlib.compress(text.encode(), 6)
 
@@ -428,6 +462,9 @@ class Store:
         self.index = f"{prefix}:{{i}}"
         self._submit = redis.register_script(_SUBMIT)
         self._finish = redis.register_script(_FINISH)
+        self._record_lines = redis.register_script(
+            _RECORD_LINES.replace("LINES_PER_GENERATION", str(LINES_PER_GENERATION))
+        )
         self._index = redis.register_script(_LUA_COMMON + _INDEX.replace("BUCKET_CAP", str(BUCKET_CAP)))
         self._join = redis.register_script(_LUA_COMMON + _JOIN)
         self._assign = redis.register_script(_LUA_COMMON + _ASSIGN.replace("POSTING_CAP", str(POSTING_CAP)))
@@ -750,6 +787,36 @@ class Store:
         """Blocks cut from settled pages so far, per reason."""
         rows = self.redis.hgetall(f"{self.prefix}:stats:removed")
         return {_text(k) or "": int(v) for k, v in rows.items()}
+
+    # -- learned boilerplate -----------------------------------------------------------------------
+    def line_support(self, articles: Sequence[Sequence[bytes]]) -> list[list[int]]:
+        """For each article's paragraph hashes: in how many distinct groups each was seen, counting both
+        generations of the memory. One round trip for the whole job."""
+        pipe = self.redis.pipeline(transaction=False)
+        for keys in articles:
+            if keys:
+                pipe.hmget(self._ikey("lines"), list(keys))
+                pipe.hmget(self._ikey("lines:old"), list(keys))
+        rows = iter(pipe.execute())
+        out: list[list[int]] = []
+        for keys in articles:
+            if not keys:
+                out.append([])
+                continue
+            current, old = next(rows), next(rows)
+            out.append([len(_groups(a) | _groups(b)) for a, b in zip(current, old, strict=True)])
+        return out
+
+    def record_lines(self, articles: Sequence[tuple[int, int, Sequence[bytes]]], most: int) -> None:
+        """Count each article's paragraphs (seq, its group's root, paragraph hashes) in its group, keeping
+        at most ``most`` distinct groups per paragraph. One round trip for the whole job."""
+        pipe = self.redis.pipeline(transaction=False)
+        for seq, root, keys in articles:
+            if keys:
+                self._record_lines(
+                    keys=[self.index], args=[seq, root.to_bytes(4, "little"), most, *keys], client=pipe
+                )
+        pipe.execute()
 
     def stats(self) -> dict[str, int]:
         """Articles accepted, settled (done, failed), live clusters, merges, and Redis memory in use."""
