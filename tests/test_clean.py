@@ -197,6 +197,29 @@ def test_line_shapes_are_read_the_same_anywhere_on_the_page() -> None:
     assert together[1, camel] == pytest.approx(np.log1p(2))
 
 
+def test_labelled_lines_and_stop_words_are_read_from_their_shape() -> None:
+    """A colon near the start or at the end, or a closing parenthesis, marks a labelled line (a related
+    link, a commenter's name, a photo credit); stop words are counted however they are cased or
+    punctuated."""
+    lines = [
+        "Related: Bridge closes for repairs",
+        "Anna says:",
+        "The harbour at dawn, from the bridge (Photo: J. Smith)",
+        "«The» OF, x",
+    ]
+    shapes = local_features([Block(i, t, True, True) for i, t in enumerate(lines)], frozenset({"of", "the"}))
+    column = {name: shapes[:, LOCAL_FEATURES.index(name)].tolist() for name in LOCAL_FEATURES}
+    assert column["head_colon"] == [1.0, 0.0, 0.0, 0.0]
+    assert column["ends_colon"] == [0.0, 1.0, 0.0, 0.0]
+    assert column["ends_paren"] == [0.0, 0.0, 1.0, 0.0]
+    assert column["stop_ratio"][3] == pytest.approx(2 / 3)
+
+
+def test_page_of_menu_labels_has_no_article() -> None:
+    with pytest.raises(ValueError, match="no article text"):
+        clean_text("\n".join(NAV))
+
+
 def test_boilerplate_callback_drops_short_lines_but_never_prose() -> None:
     footer_line = "Support local journalism today"
     prose = [*PROSE_EN[:3], footer_line, *PROSE_EN[3:]]

@@ -89,10 +89,15 @@ def normalise_line(line: str) -> str:
 def clean_text(
     raw: str, is_boilerplate: Callable[[str], bool] | None = None, *, model: BlockModel | None = None
 ) -> CleanArticle:
-    """Clean scraped page text. ``model`` defaults to the shipped one (training passes its own)."""
+    """Clean scraped page text. ``model`` defaults to the shipped one (training passes its own). A page
+    where no kept line reads like a sentence (ends like one, or is as long as a short one) has no
+    article: on a page of menu labels the classifier still ranks one label above the others."""
     blocks = _blocks_or_fail(raw)
     language = detect_language(blocks)
     keep = (model or load_model()).keep(blocks, stop_words(language))
+    kept = [blocks[i].text for i in np.flatnonzero(keep)]
+    if not any(final_stop(text) or len(TOKEN.findall(text)) >= HEADER_MAX_WORDS for text in kept):
+        raise ValueError("no article text found: no line the classifier kept reads like a sentence")
     return _assemble(blocks, keep, is_boilerplate, None, None, language)
 
 
@@ -218,10 +223,11 @@ def _kept_reason(text: str, is_boilerplate: Callable[[str], bool] | None) -> str
 
 
 def _shape_reason(text: str) -> str:
-    """Name the most telling shape of a line the classifier dropped."""
+    """Name the most telling shape of a line the classifier dropped. Block text has single spaces
+    between words (``segment`` collapses whitespace), so counting spaces counts words without splitting."""
     if truncated(text):
         return "teaser"
-    short = len(text.split()) <= TIMESTAMP_MAX_WORDS
+    short = text.count(" ") < TIMESTAMP_MAX_WORDS
     if short and has_digit(text) and not final_stop(text) and "©" not in text:
         return "timestamp"
     return "classifier"

@@ -38,12 +38,13 @@ def _title_shaped(text: str) -> bool:
 
 def title_score(blocks: Sequence[Block], i: int, body_start: int, counts: Counter[str]) -> float:
     """How headline-like block i is: closer to the article is better, a repeat elsewhere in the page is a
-    strong sign, a headline is often followed by a deck (another title-shaped line), and a line that
-    the next line merely extends is a photo caption, not a headline."""
+    strong sign, a headline is often followed by a deck (another title-shaped line, longer than the
+    headline: a shorter one is more often a byline or a kicker, which would make the deck look like the
+    headline), and a line that the next line merely extends is a photo caption, not a headline."""
     text = blocks[i].text
     score = 1.0 - 0.02 * (body_start - i)
     nxt = blocks[i + 1].text if i + 1 < body_start else ""
-    if nxt and _title_shaped(nxt) and not nxt.startswith(text):
+    if len(nxt) > len(text) and _title_shaped(nxt) and not nxt.startswith(text):
         score += 0.3
     if counts[text] > 1:
         score += 1.0
