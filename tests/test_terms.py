@@ -3,7 +3,7 @@
 import math
 from collections.abc import Mapping
 
-from workers.terms import add_to_centroid, cluster_score, salient_terms
+from workers.terms import add_to_centroid, cluster_score, refine_idf, salient_terms
 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
@@ -46,6 +46,34 @@ def test_title_terms_gain_weight() -> None:
     plain = salient_terms(QUAKE_A, lang="en")
     titled = salient_terms(QUAKE_A, "Avalanches on Everest", lang="en")
     assert titled["avalanches"] > plain["avalanches"]
+
+
+def test_title_words_missing_from_the_body_are_ignored() -> None:
+    # a "title" taken from page chrome (another headline, a share bar) says nothing about the article
+    plain = salient_terms(QUAKE_A, lang="en")
+    assert salient_terms(QUAKE_A, "Share on WhatsApp: Brazil runoff results", lang="en") == plain
+
+
+PRISON = (
+    "Colin Penrose was found dead in his cell at Barlinnie prison in Glasgow. The prison service said an "
+    "inmate, 21, was charged with murder. Penrose had been in Barlinnie since May."
+)
+
+
+def test_counts_lighten_listed_words_the_stream_is_full_of_but_not_rare_names() -> None:
+    vec = salient_terms(PRISON, lang="en")
+    assert {"prison", "glasgow"} <= set(vec.listed)  # words and well-known names wordfreq lists
+    assert not {"barlinnie", "penrose", "21"} & set(vec.listed)  # rare names, numbers
+    # half of 10,000 articles had "prison" and "barlinnie": the listed word weighs less, the rare name not
+    busy = refine_idf(vec, {"prison": 5000, "barlinnie": 5000}, 10_000)
+    assert busy["prison"] < 0.5 * vec["prison"]
+    assert busy["barlinnie"] >= vec["barlinnie"]
+    assert abs(sum(w * w for w in busy.values()) - 1.0) < 1e-9
+    # a young stream keeps the prior: ten articles are too few to outweigh it
+    young = refine_idf(vec, {"prison": 5}, 10)
+    assert abs(young["prison"] - vec["prison"]) < 0.05 * vec["prison"]
+    # counts never raise an IDF: a word rarer in the stream than the prior says keeps its weight
+    assert refine_idf(vec, {}, 10_000)["prison"] >= vec["prison"]
 
 
 def test_german_text_uses_german_frequencies() -> None:

@@ -9,14 +9,14 @@ links keep one loose article from chaining two stories together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workers.errors import InFlightError, RetryableError
 from workers.settings import Settings
 from workers.signature import Signature, band_keys, containment, jaccard
 from workers.store import TERMINAL, Store, StoryCheck
-from workers.terms import add_to_centroid, cluster_score
+from workers.terms import SalientTerms, add_to_centroid, cluster_score, refine_idf
 
 DAY = 86_400.0
 # Shortest text (in shingles, about words) that may count as a copy by containment alone.
@@ -75,18 +75,20 @@ def _in_window(ts: float, first: float | None, last: float | None, days: int) ->
     return first - days * DAY <= ts <= last + days * DAY
 
 
-def place_story(
-    store: Store, seq: int, vector: Mapping[str, float], ts: float | None, settings: Settings
-) -> int:
+def place_story(store: Store, seq: int, terms: SalientTerms, ts: float | None, settings: Settings) -> int:
     """Put an article (and its group of copies) in the best story cluster, or start one.
 
-    The decision is computed here and committed by one script that first checks that nothing it was based
-    on has changed; if something did (another worker placed a related article meanwhile) it is recomputed,
-    so concurrent workers reach the decisions one worker would have reached in some order.
+    The IDF of its listed words is first refined by the counts of the articles placed before it (grouping
+    follows the order of arrival, so these are every earlier article), and the article is counted with the
+    decision. The decision is computed here and committed by one script that first checks that nothing it
+    was based on has changed; if something did (another worker placed a related article meanwhile) it is
+    recomputed, so concurrent workers reach the decisions one worker would have reached in some order.
     """
-    terms = sorted(vector, key=lambda t: -vector[t])
+    articles, counts = store.term_counts(list(terms.listed))
+    vector = refine_idf(terms, counts, articles)
+    ranked = sorted(vector, key=lambda t: -vector[t])
     for _ in range(ASSIGN_ATTEMPTS):
-        term_versions, shared = store.story_candidates(terms)
+        term_versions, shared = store.story_candidates(ranked)
         candidates = sorted(shared, key=lambda c: (-shared[c], c))[:CANDIDATE_CLUSTERS]
         best, best_score, base = None, 0.0, {}
         clusters = store.clusters(candidates)
@@ -107,7 +109,8 @@ def place_story(
             "" if ts is None else repr(ts),
             add_to_centroid(base, vector),
             check,
-            terms[:POSTED_TERMS],
+            ranked[:POSTED_TERMS],
+            list(terms.listed),
         )
         if placed is not None:
             return placed

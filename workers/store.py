@@ -6,7 +6,7 @@ articles sends its commands in one pipeline. Two families of keys:
 - per article and per batch: ``{P}:a:{id}``, ``{P}:b:{batch}`` (hashes);
 - the index, all under one hash tag ``{P}:{i}:...`` so that each script touches a single slot on Redis
   Cluster: article numbers (``seq``, the order of arrival, which decides "first seen"), signatures, LSH
-  buckets, near-duplicate groups, story clusters and their term postings.
+  buckets, near-duplicate groups, story clusters and their term postings, and word counts for the IDF.
 """
 
 from __future__ import annotations
@@ -165,9 +165,11 @@ return {winner, wcl or ''}
 """
 
 # ARGV: seq, chosen cluster or '0' for a new one, published timestamp or '', centroid JSON,
-#       n_checks, then n_checks (kind, name, expected version) triples, then the terms to post under.
+#       n_checks, then n_checks (kind, name, expected version) triples, n_post, then n_post terms to post
+#       under, then the listed words to count (document frequencies: ':df', articles counted: ':dfn').
 # Optimistic concurrency: the caller scored clusters it read earlier; if any of them changed, or a cluster
 # was posted under one of its terms since, the decision may be stale: return {'conflict'} and it retries.
+# Counting here, after the check that the group is not placed yet, counts each original exactly once.
 _ASSIGN = """
 local seq, cid, ts, centroid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local nchecks = tonumber(ARGV[5])
@@ -183,6 +185,8 @@ for _ = 1, nchecks do
   if (have or '0') ~= want then return {'conflict'} end
   pos = pos + 3
 end
+local npost = tonumber(ARGV[pos])
+pos = pos + 1
 local r = root(seq)
 local existing = redis.call('HGET', I .. ':gcl', r)
 if existing then
@@ -190,6 +194,8 @@ if existing then
   if cid ~= '0' and cid ~= existing then existing = merge(existing, cid) end
   return {existing}
 end
+redis.call('INCR', I .. ':dfn')
+for i = pos + npost, #ARGV do redis.call('HINCRBY', I .. ':df', ARGV[i], 1) end
 if cid == '0' then
   cid = tostring(redis.call('INCR', I .. ':cls'))
   redis.call('HSET', I .. ':cli:' .. cid, 'size', 0, 'n', 0, 'ver', 0, 'first', '', 'last', '', 'rep', r)
@@ -205,7 +211,7 @@ redis.call('HINCRBY', info, 'ver', 1)
 widen(cid, ts)
 redis.call('HSET', I .. ':cent', cid, centroid)
 local needle = ',' .. cid .. ','
-for i = pos, #ARGV do
+for i = pos, pos + npost - 1 do
   local term = ARGV[i]
   local posting = redis.call('HGET', I .. ':post', term) or ','
   if not string.find(posting, needle, 1, true) then
@@ -631,6 +637,16 @@ class Store:
         return [(int(r), int(c) if c else None) for r, c in pipe.execute()]
 
     # -- stories -------------------------------------------------------------------------------------
+    def term_counts(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """Articles counted so far (originals placed in a story), and how many of them had each of these
+        words among their listed words (`workers.terms.refine_idf`)."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(self._ikey("dfn"))
+        pipe.hmget(self._ikey("df"), list(terms)) if terms else pipe.echo("")
+        articles, counts = pipe.execute()
+        found = zip(terms, counts, strict=True) if terms else ()
+        return int(articles or 0), {t: int(n) for t, n in found if n}
+
     def story_candidates(self, terms: Sequence[str]) -> tuple[dict[str, int], dict[int, int]]:
         """Term versions, and for each cluster posted under these terms how many of them it shares."""
         pipe = self.redis.pipeline(transaction=False)
@@ -694,8 +710,10 @@ class Store:
         centroid: Mapping[str, float],
         check: StoryCheck,
         post_terms: Sequence[str],
+        count_terms: Sequence[str],
     ) -> int | None:
-        """Place an article's group in a cluster (a new one when cluster is None).
+        """Place an article's group in a cluster (a new one when cluster is None), post the cluster under
+        `post_terms` and count the article's listed words `count_terms` (see `term_counts`).
 
         Returns the cluster, or None when what the decision was based on changed meanwhile (retry).
         """
@@ -705,7 +723,7 @@ class Store:
             checks += ["t", term, version]
         for cid, version in check.cluster_versions.items():
             checks += ["c", cid, version]
-        args += [len(checks) // 3, *checks, *post_terms]
+        args += [len(checks) // 3, *checks, len(post_terms), *post_terms, *count_terms]
         result = self._assign(keys=[self.index], args=args)
         return None if _text(result[0]) == "conflict" else int(result[0])
 
