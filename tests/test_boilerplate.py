@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import Api
 
 from workers.boilerplate import apply_support
-from workers.clean import CleanArticle
+from workers.clean import CleanArticle, RemovedBlock
 
 DEV_SLICE = Path(__file__).resolve().parent / "data" / "dev-slice.jsonl.gz"
 # Furniture: short, no sentence end. Prose: a long sentence, as a quote repeated by many outlets would be.
@@ -67,3 +67,13 @@ def test_text_shared_by_unrelated_articles_stays_in_the_body_but_out_of_the_sign
     assert body_article == article, "prose is never cut, however often it recurs"
     assert signed == f"{own}\n\n{QUOTE}", "a paragraph seen in 3 other groups is no evidence of copying"
     assert apply_support(article, [3, 3, 3])[1] == article.body, "an all-shared text is signed whole"
+
+
+def test_a_short_paragraph_seen_in_20_groups_is_cut_and_reported() -> None:
+    prose = "The council approved the budget for the new library after a debate that lasted all night."
+    article = CleanArticle(f"{prose}\n\n{FOOTER}\n\n{prose} Again.", None, None, [])
+    assert apply_support(article, [0, 19, 0])[0] == article
+    cut, _ = apply_support(article, [0, 20, 0])
+    assert cut.body == f"{prose}\n\n{prose} Again."
+    assert cut.removed == [RemovedBlock(FOOTER, "boilerplate")]
+    assert apply_support(CleanArticle(FOOTER, None, None, []), [50])[0].body == FOOTER, "never emptied"

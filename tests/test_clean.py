@@ -220,15 +220,6 @@ def test_page_of_menu_labels_has_no_article() -> None:
         clean_text("\n".join(NAV))
 
 
-def test_boilerplate_callback_drops_short_lines_but_never_prose() -> None:
-    footer_line = "Support local journalism today"
-    prose = [*PROSE_EN[:3], footer_line, *PROSE_EN[3:]]
-    flagged = {normalise_line(footer_line), normalise_line(PROSE_EN[0])}
-    article = clean_text(_page("Council extends night buses", prose), is_boilerplate=flagged.__contains__)
-    assert _removed(article, footer_line) == "boilerplate"
-    assert PROSE_EN[0] in _paragraphs(article)
-
-
 def test_normalised_lines_ignore_case_spacing_and_numbers() -> None:
     assert normalise_line("  3 Hours  ago ") == normalise_line("12 hours ago")
     assert normalise_line("Share |") == normalise_line("share")

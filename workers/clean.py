@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -33,9 +32,6 @@ from workers.blocks import (
     truncated,
 )
 
-# A line this long that ends like a sentence is prose: the per-source boilerplate callback may not
-# remove it, because a sentence that recurs across a source's articles is still part of each article.
-BOILERPLATE_MAX_WORDS = 15
 # Lines this short that carry a number and no sentence end are times ("3 hours ago", "10:24 AM").
 TIMESTAMP_MAX_WORDS = 6
 # Shortest run-together row of button labels treated as a share bar.
@@ -86,9 +82,7 @@ def normalise_line(line: str) -> str:
     return " ".join(text.split()).strip(_EDGE_PUNCT)
 
 
-def clean_text(
-    raw: str, is_boilerplate: Callable[[str], bool] | None = None, *, model: BlockModel | None = None
-) -> CleanArticle:
+def clean_text(raw: str, *, model: BlockModel | None = None) -> CleanArticle:
     """Clean scraped page text. ``model`` defaults to the shipped one (training passes its own). A page
     where no kept line reads like a sentence (ends like one, or is as long as a short one) has no
     article: on a page of menu labels the classifier still ranks one label above the others."""
@@ -98,10 +92,10 @@ def clean_text(
     kept = [blocks[i].text for i in np.flatnonzero(keep)]
     if not any(final_stop(text) or len(TOKEN.findall(text)) >= HEADER_MAX_WORDS for text in kept):
         raise ValueError("no article text found: no line the classifier kept reads like a sentence")
-    return _assemble(blocks, keep, is_boilerplate, None, None, language)
+    return _assemble(blocks, keep, None, None, language)
 
 
-def clean_html(html: str, is_boilerplate: Callable[[str], bool] | None = None) -> CleanArticle:
+def clean_html(html: str) -> CleanArticle:
     """Clean a page's HTML: trafilatura extracts the article, headline and date (``workers.html_extract``
     says how), then the lines it lets through are cut: those the block classifier is sure are furniture
     (table rows excepted, see ``html_extract.table_row``), those that are mostly link text in the page,
@@ -127,7 +121,7 @@ def clean_html(html: str, is_boilerplate: Callable[[str], bool] | None = None) -
     if date_line is not None and date in (None, date_line[1]):
         keep[date_line[0]] = False
         date = date_line[1]
-    return _assemble(blocks, keep, is_boilerplate, article.title, date, language)
+    return _assemble(blocks, keep, article.title, date, language)
 
 
 def _blocks_or_fail(text: str) -> list[Block]:
@@ -142,12 +136,11 @@ def _blocks_or_fail(text: str) -> list[Block]:
 def _assemble(
     blocks: list[Block],
     keep: np.ndarray,
-    is_boilerplate: Callable[[str], bool] | None,
     title: str | None,
     date: str | None,
     language: str,
 ) -> CleanArticle:
-    """Apply the keep decisions plus the title, date-line and boilerplate cuts; build the result."""
+    """Apply the keep decisions plus the title, date-line and share-bar cuts; build the result."""
     kept = [i for i in range(len(blocks)) if keep[i]]
     if not kept:
         raise ValueError("no article text found: every line looks like page chrome")
@@ -177,7 +170,7 @@ def _assemble(
         elif not kept:
             reason = _shape_reason(text)
         else:
-            reason = _kept_reason(text, is_boilerplate)
+            reason = "share" if _share_bar(text) else None
         if reason is None:
             body.append(text)
         else:
@@ -213,15 +206,6 @@ def _title_rows(texts: list[str], title: str) -> set[int]:
     }
 
 
-def _kept_reason(text: str, is_boilerplate: Callable[[str], bool] | None) -> str | None:
-    """Why a line the classifier kept is cut after all (share bar, per-source boilerplate), or None."""
-    if _share_bar(text):
-        return "share"
-    if is_boilerplate is not None and _furniture_shaped(text) and is_boilerplate(normalise_line(text)):
-        return "boilerplate"
-    return None
-
-
 def _shape_reason(text: str) -> str:
     """Name the most telling shape of a line the classifier dropped. Block text has single spaces
     between words (``segment`` collapses whitespace), so counting spaces counts words without splitting."""
@@ -240,11 +224,6 @@ def _share_bar(text: str) -> bool:
     if len(text) < SHARE_BAR_MIN_CHARS or not text.isalpha():
         return False
     return sum(1 for a, b in pairwise(text) if a.islower() and b.isupper()) >= 2
-
-
-def _furniture_shaped(text: str) -> bool:
-    """Short lines or lines not ending like a sentence; long prose is never per-source boilerplate."""
-    return len(text.split()) < BOILERPLATE_MAX_WORDS or not final_stop(text)
 
 
 @lru_cache(maxsize=64)
