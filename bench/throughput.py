@@ -71,11 +71,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import numpy as np
 from redis import Redis
+
+if TYPE_CHECKING:
+    from workers.terms import SalientTerms
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench"
@@ -301,7 +304,7 @@ def family_of(key: str, prefix: str) -> str:
         return "b:{batch}"
     parts = rest.split(":")
     if parts[0] == "{i}" and len(parts) > 2:
-        return "{i}:lsh:{band}:{byte}" if parts[1] == "lsh" else f"{{i}}:{parts[1]}:{{n}}"
+        return "{i}:l:{band}:{n}" if parts[1] == "l" else f"{{i}}:{parts[1]}:{{n}}"
     return rest
 
 
@@ -623,9 +626,9 @@ class GoldStories:
         self.corpus = corpus
         self.posted_terms = POSTED_TERMS
         self.pending: dict[str, tuple[str, int, int]] = {}
-        self.bodies: dict[str, str] = {}
+        self.paragraphs: dict[str, str] = {}  # paragraph of a clean body -> the article's page text
         self.base_cleaned: dict[int, Any] = {}
-        self.base_vectors: dict[int, dict[str, float]] = {}
+        self.base_vectors: dict[int, SalientTerms] = {}
         self.maps: dict[int, dict[str, str]] = {}
         self.keys: dict[int, tuple[str, int]] = {}
         self.clusters: dict[tuple[str, int], int] = {}
@@ -655,25 +658,30 @@ class GoldStories:
             self.base_cleaned[base] = cleaned
         words = self.corpus._map(cycle) if cycle else {}
         body = "".join([words.get(t, t) for t in _TOKENS.split(cleaned.body)])
-        self.bodies[body] = text
+        for paragraph in body.split("\n\n"):
+            self.paragraphs[paragraph] = text
         return CleanArticle(body, cleaned.title, cleaned.published_at, cleaned.removed)
 
-    def salient_terms(self, body: str, *args: Any, **kwargs: Any) -> dict[str, float]:
-        from workers.terms import salient_terms
+    def salient_terms(self, body: str, *args: Any, **kwargs: Any) -> SalientTerms:
+        from workers.terms import SalientTerms, salient_terms
 
-        event, cycle, row = self.pending[self.bodies[body]]
+        # The pipeline may cut boilerplate paragraphs from the body it was given: its longest paragraph left
+        # names the article (within one job, where only copies share a long paragraph).
+        known = [p for p in body.split("\n\n") if p in self.paragraphs]
+        event, cycle, row = self.pending[self.paragraphs[max(known, key=len)]]
         base = self.base_vectors.get(row)
         if base is None:
             cleaned = self.base_cleaned[row]
             base = self.base_vectors[row] = salient_terms(cleaned.body, cleaned.title)
         words = self._words(cycle)
-        vector = {words.get(t, t): w for t, w in base.items()}
+        vector = SalientTerms(
+            {words.get(t, t): w for t, w in base.items()},
+            {words.get(t, t): idf for t, idf in base.listed.items()},
+        )
         self.keys[id(vector)] = (event, cycle)
         return vector
 
-    def place_story(
-        self, store: Any, seq: int, vector: dict[str, float], ts: float | None, settings: Any
-    ) -> int:
+    def place_story(self, store: Any, seq: int, vector: SalientTerms, ts: float | None, settings: Any) -> int:
         from workers.store import StoryCheck
         from workers.terms import add_to_centroid
 
@@ -681,7 +689,13 @@ class GoldStories:
         centroid = add_to_centroid(self.centroids.get(key, {}), vector)
         terms = sorted(vector, key=lambda t: -vector[t])[: self.posted_terms]
         placed = store.assign_story(
-            seq, self.clusters.get(key), "" if ts is None else repr(ts), centroid, StoryCheck({}, {}), terms
+            seq,
+            self.clusters.get(key),
+            "" if ts is None else repr(ts),
+            centroid,
+            StoryCheck({}, {}),
+            terms,
+            list(vector.listed),
         )
         self.clusters[key], self.centroids[key] = placed, centroid
         return int(placed)
@@ -727,7 +741,7 @@ def _bulk_part(url: str, prefix: str, n: int, part: int, parts: int, clean: bool
             store.submit([_record(a, a.id or "") for a in items], None)
             pipeline.process(store, [a.id or "" for a in items], settings)
             gold.pending.clear()
-            gold.bodies.clear()
+            gold.paragraphs.clear()
             out.put((part, len(items), rss_mb(os.getpid())))
     out.put((part, -1, rss_mb(os.getpid())))
 

@@ -153,11 +153,16 @@ class ClusterArticle(BaseModel):
 
 class ClusterOut(BaseModel):
     id: str
-    size: int
-    articles: list[ClusterArticle]
-    sources: list[str]
+    size: int = Field(description="Articles in the whole cluster, copies included.")
+    articles: list[ClusterArticle] = Field(
+        description="One page of the cluster's articles, in order of arrival (the first seen first)."
+    )
+    sources: list[str] = Field(description="Sources of all the cluster's articles, sorted.")
     first_published: str | None
     last_published: str | None
+    next_cursor: str | None = Field(
+        default=None, description="Pass as ?cursor= for the next page of articles; null on the last page."
+    )
 
 
 class ClusterSummary(BaseModel):

@@ -154,6 +154,48 @@ def test_cluster_lists_its_articles_and_clusters_page_by_cursor(api: Api) -> Non
     assert len(seen) == len(set(seen)) == api.http.get("/stats").json()["clusters"]
 
 
+def test_a_cluster_pages_its_articles_and_keeps_whole_cluster_figures_on_every_page(api: Api) -> None:
+    copies = [
+        {
+            "id": f"copy-{i}",
+            "text": ARTICLE,
+            "source": f"outlet{i % 2}.example",
+            "published_at": f"2024-05-1{i}",
+        }
+        for i in range(5)
+    ]
+    api.http.post("/batches", json={"articles": copies})
+    api.drain()
+    cluster_id = api.http.get("/articles/copy-0").json()["cluster_id"]
+
+    pages, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = api.http.get(f"/clusters/{cluster_id}", params=params).json()
+        pages.append(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [len(p["articles"]) for p in pages] == [2, 2, 1]
+    listed = [a["id"] for p in pages for a in p["articles"]]
+    assert listed == [f"copy-{i}" for i in range(5)], "first seen first, each article once"
+    assert {a["canonical_id"] for p in pages for a in p["articles"]} == {"copy-0"}
+    assert pages[0]["first_published"].startswith("2024-05-10")
+    for page in pages:
+        assert page["size"] == 5
+        assert page["sources"] == ["outlet0.example", "outlet1.example"]
+        assert (page["first_published"], page["last_published"]) == (
+            pages[0]["first_published"],
+            pages[0]["last_published"],
+        )
+
+    whole = api.http.get(f"/clusters/{cluster_id}").json()
+    assert [a["id"] for a in whole["articles"]] == listed and whole["next_cursor"] is None
+    assert api.http.get(f"/clusters/{cluster_id}", params={"limit": 0}).status_code == 422
+    documented = api.http.get("/openapi.json").json()["paths"]["/clusters/{cluster_id}"]["get"]
+    assert {"limit", "cursor"} <= {p["name"] for p in documented["parameters"]}
+
+
 def test_stats_count_articles_and_queue(api: Api) -> None:
     post(api, id="s1", text=ARTICLE)
     stats = api.http.get("/stats").json()

@@ -52,7 +52,7 @@ def test_four_workers_put_every_copy_in_one_group_and_one_cluster(api: Api) -> N
     assert {a["status"] for a in found} == {"done"}
     assert {a["canonical_id"] for a in found} == {"copy-000"}
     assert len({a["cluster_id"] for a in found}) == 1
-    cluster = api.http.get(f"/clusters/{found[0]['cluster_id']}").json()
+    cluster = api.http.get(f"/clusters/{found[0]['cluster_id']}", params={"limit": 80}).json()
     assert cluster["size"] == 80
     assert sorted(a["id"] for a in cluster["articles"]) == [a["id"] for a in articles]
 

@@ -97,7 +97,7 @@ def assert_each_article_counted_once(http: httpx.Client, ids: list[str]) -> None
         assert article["status"] == "done", article
         members[article["cluster_id"]].add(article_id)
     for cluster_id, expected in members.items():
-        cluster = http.get(f"/clusters/{cluster_id}").json()
+        cluster = http.get(f"/clusters/{cluster_id}", params={"limit": 1000}).json()
         listed = [a["id"] for a in cluster["articles"]]
         assert len(listed) == len(set(listed)), f"{cluster_id} lists an article twice"
         assert set(listed) == expected, cluster_id

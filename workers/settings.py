@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     SAMESTORY_NUM_PERM             MinHash permutations (default 128). Fixed for the life of an index.
     SAMESTORY_SHINGLE_SIZE         Words per shingle for near-duplicate signatures (default 3). Fixed.
     SAMESTORY_LSH_BANDS            LSH bands; NUM_PERM must be a multiple of it (default 32). Fixed.
+    SAMESTORY_LSH_BUCKET_BITS      LSH buckets are kept in 2**BITS Redis hashes per band (default 12): about
+                                   log2(expected articles / 256), so that each hash stays under Redis's
+                                   compact-encoding limit of 512 fields (12: up to ~2M articles). Fixed.
     SAMESTORY_SEED                 MinHash seed (default 1). Fixed.
     SAMESTORY_DUP_CONTAINMENT      Estimated containment of the shorter text in the longer above which two
                                    articles are copies of one text (default 0.6; texts of at least
@@ -61,6 +64,7 @@ class Settings(BaseSettings):
     num_perm: int = Field(default=128, ge=16, le=1024)
     shingle_size: int = Field(default=3, ge=1, le=9)
     lsh_bands: int = Field(default=32, ge=1)
+    lsh_bucket_bits: int = Field(default=12, ge=0, le=24)
     seed: int = Field(default=1, ge=0)
     dup_containment: float = Field(default=0.6, gt=0, le=1)
     dup_jaccard: float = Field(default=0.5, gt=0, le=1)
@@ -98,8 +102,10 @@ class Settings(BaseSettings):
             "num_perm": str(self.num_perm),
             "shingle_size": str(self.shingle_size),
             "lsh_bands": str(self.lsh_bands),
+            "lsh_bucket_bits": str(self.lsh_bucket_bits),
             "seed": str(self.seed),
-            "scheme": "word-shingles-u64poly/rensa-rminhash-v2",
+            # the signature scheme (workers.signature.SCHEME), then the layout of the index keys
+            "scheme": "word-shingles-u64poly/rensa-rminhash-v2/b16;index-v2",
         }
 
 

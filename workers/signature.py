@@ -16,8 +16,11 @@ that the Jaccard estimates of this path agree with datasketch's on the same shin
 error, and that the shingles hashed are exactly those of `shingles`. A signature depends on this scheme,
 so `workers.settings.Settings.index_params` names it and an index built with another is refused.
 
-Signatures are stored packed (uint32 values, little-endian, after the shingle count) so that one costs 4
-bytes per permutation in Redis and verification is a vectorised comparison.
+Only the low 16 bits of each MinHash value are kept (b-bit minwise hashing): two different values then
+agree by chance with probability 2^-16, which moves a Jaccard estimate by at most (1 - J) * 1.5e-5, and
+a signature costs 2 bytes per permutation in Redis instead of 4 (measured: the near-duplicate figures of
+bench.clustering on the syndication dev set do not move). Signatures are stored packed (uint16 values,
+little-endian, after the shingle count), and verification is a vectorised comparison.
 """
 
 from __future__ import annotations
@@ -48,22 +51,22 @@ _S33 = np.uint64(33)
 # checks that the two agree): tokenisation, hashing and the MinHash family, with rensa's own algorithm
 # version, so that a rensa release that changes its permutations fails the tests (which also pin a few
 # values) instead of silently splitting copies against an index built with the old one.
-SCHEME = f"word-shingles-u64poly/rensa-rminhash-v{rensa.RMinHash.ALGORITHM_VERSION}"
+SCHEME = f"word-shingles-u64poly/rensa-rminhash-v{rensa.RMinHash.ALGORITHM_VERSION}/b16"
 
 
 @dataclass(frozen=True)
 class Signature:
     """A MinHash over an article's shingle set, with the set's size (needed for containment)."""
 
-    values: np.ndarray  # uint32, num_perm long
+    values: np.ndarray  # uint16 (the low 16 bits of each MinHash value), num_perm long
     n_shingles: int
 
     def pack(self) -> bytes:
-        return self.n_shingles.to_bytes(4, "little") + self.values.astype("<u4").tobytes()
+        return self.n_shingles.to_bytes(4, "little") + self.values.astype("<u2").tobytes()
 
     @classmethod
     def unpack(cls, blob: bytes) -> Signature:
-        return cls(np.frombuffer(blob, dtype="<u4", offset=4), int.from_bytes(blob[:4], "little"))
+        return cls(np.frombuffer(blob, dtype="<u2", offset=4), int.from_bytes(blob[:4], "little"))
 
 
 def shingles(text: str, size: int) -> set[bytes]:
@@ -219,7 +222,7 @@ def sign(texts: list[str], num_perm: int, shingle_size: int, seed: int) -> list[
     matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
         flat, np.array(offsets, dtype=np.uint64), num_perm, seed
     )
-    values = np.array(matrix.to_rows(), dtype=np.uint32).reshape(len(texts), num_perm)
+    values = np.array(matrix.to_rows(), dtype=np.uint32).reshape(len(texts), num_perm).astype(np.uint16)
     counts = np.diff(offsets).tolist()
     return [Signature(row, n) for row, n in zip(values, counts, strict=True)]
 

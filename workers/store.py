@@ -25,9 +25,18 @@ from workers.errors import IndexMismatchError
 ArticleStatus = Literal["queued", "processing", "done", "failed"]
 TERMINAL: frozenset[str] = frozenset({"done", "failed"})
 
-# Most article numbers kept in one LSH bucket: a bucket that full holds boilerplate-only texts whose
-# first members already link every later one into their group.
-BUCKET_CAP = 64
+# Most article numbers kept in one LSH bucket (4 bytes each, so a full bucket is 64 bytes, the longest
+# value Redis keeps in a hash's compact listpack encoding): a bucket that full holds boilerplate-only texts
+# whose first members already link every later one into their group.
+BUCKET_CAP = 16
+# Article numbers per seq -> id hash: well under the 512 fields of Redis's compact hash encoding.
+IDS_PER_HASH = 128
+# Bytes of one signature block (a string of fixed-size records): exactly one 64 KiB allocation with the
+# string's header, so a block wastes no memory to allocator rounding or to Redis's growth by doubling.
+SIGNATURE_BLOCK_BYTES = 65_536 - 16
+# k of the LSH layout for an index whose parameters were never recorded (a Store driven directly, as in
+# tests): the default of Settings.lsh_bucket_bits.
+UNRECORDED_BUCKET_BITS = 12
 # Most clusters kept under one term: the most recent ones, so that postings stay short.
 POSTING_CAP = 64
 # Upper bounds (seconds) of the job-duration histogram behind /metrics.
@@ -84,28 +93,105 @@ local function merge(a, b)
 end
 """
 
-# ARGV: seq, article id, packed signature, then (sub-key, field) per band.
+# Where the index keeps an article's number -> id, signature and LSH buckets. Every hash stays small
+# enough for Redis's compact listpack encoding at any index size (a few bytes per field instead of ~64):
+# - seq -> id: hashes of IDS_PER_HASH numbers, {i}:d:<seq // IDS_PER_HASH>, field seq % IDS_PER_HASH,
+#   value the article's id and its source joined by a tab (ids have no tabs), so that a cluster listing
+#   can name the sources of all its articles without reading their records;
+# - signatures: fixed-size records (a presence byte, then the packed signature) in string blocks
+#   {i}:s:<block> of SIGNATURE_BLOCK_BYTES, allocated whole when the block's first article arrives; the
+#   record size is fixed per index and kept in {i}:params as sig_bytes;
+# - LSH: band b's buckets in 2^k hashes {i}:l:<b>:<the band key's top k bits> (k: lsh_bucket_bits in
+#   {i}:params), field the band key's last 4 bytes, value the members' numbers as 4-byte little-endian.
+_LUA_LAYOUT = """
+local function ids_at(seq)
+  return I .. ':d:' .. math.floor(seq / IDS_PER_HASH), seq % IDS_PER_HASH
+end
+local function id_of(seq)
+  local key, f = ids_at(tonumber(seq))
+  local entry = redis.call('HGET', key, f)
+  return entry and string.match(entry, '^[^\\t]*')
+end
+-- seq -> "id<TAB>source" for many numbers: one HMGET per hash they fall in.
+local function entries_of(seqs)
+  local by_key, out = {}, {}
+  for _, seq in ipairs(seqs) do
+    local key, f = ids_at(seq)
+    by_key[key] = by_key[key] or {}
+    table.insert(by_key[key], f)
+  end
+  for key, fields in pairs(by_key) do
+    local base = tonumber(string.match(key, '(%d+)$')) * IDS_PER_HASH
+    for i, entry in ipairs(redis.call('HMGET', key, unpack(fields))) do
+      out[base + fields[i]] = entry or ''
+    end
+  end
+  return out
+end
+local function live_cluster(cid)
+  local nxt = redis.call('HGET', I .. ':redir', cid)
+  while nxt do cid = nxt; nxt = redis.call('HGET', I .. ':redir', cid) end
+  return cid
+end
+local function record_at(seq, size)
+  local per = math.floor(SIGNATURE_BLOCK_BYTES / size)
+  return I .. ':s:' .. math.floor(seq / per), (seq % per) * size
+end
+local function bucket_bits()
+  return tonumber(redis.call('HGET', I .. ':params', 'lsh_bucket_bits') or 'UNRECORDED_BUCKET_BITS')
+end
+local function bucket_at(band, bandkey, bits)
+  local top = struct.unpack('>I4', bandkey)
+  return I .. ':l:' .. band .. ':' .. math.floor(top / 2 ^ (32 - bits)), string.sub(bandkey, 5, 8)
+end
+"""
+
+# ARGV: seq, article id and source (joined by a tab), packed signature, then its 8-byte band keys.
 # Returns the article numbers already in any of its buckets.
 _INDEX = """
-local seq = ARGV[1]
-redis.call('HSET', I .. ':ids', seq, ARGV[2])
-redis.call('HSET', I .. ':sig', seq, ARGV[3])
-local needle = ',' .. seq .. ','
+local seq = tonumber(ARGV[1])
+local idkey, idfield = ids_at(seq)
+redis.call('HSET', idkey, idfield, ARGV[2])
+local record = '\\1' .. ARGV[3]
+local block, offset = record_at(seq, #record)
+if redis.call('EXISTS', block) == 0 then
+  redis.call('HSETNX', I .. ':params', 'sig_bytes', #record)
+  redis.call('SETRANGE', block, SIGNATURE_BLOCK_BYTES - 1, '\\0')
+end
+redis.call('SETRANGE', block, offset, record)
+local me = struct.pack('<I4', seq)
+local bits = bucket_bits()
 local seen, out = {}, {}
-for i = 4, #ARGV, 2 do
-  local key = I .. ':lsh:' .. ARGV[i]
-  local bucket = redis.call('HGET', key, ARGV[i + 1])
-  if not bucket then
-    redis.call('HSET', key, ARGV[i + 1], needle)
-  else
-    local n = 0
-    for s in string.gmatch(bucket, '%d+') do
-      n = n + 1
-      if s ~= seq and not seen[s] then seen[s] = true; out[#out + 1] = s end
+for i = 4, #ARGV do
+  local key, f = bucket_at(i - 4, ARGV[i], bits)
+  if redis.call('HSETNX', key, f, me) == 0 then
+    local bucket = redis.call('HGET', key, f)
+    local mine = false
+    for j = 1, #bucket, 4 do
+      local m = string.sub(bucket, j, j + 3)
+      if m == me then
+        mine = true
+      elseif not seen[m] then
+        seen[m] = true
+        out[#out + 1] = (struct.unpack('<I4', m))
+      end
     end
-    if n < BUCKET_CAP and not string.find(bucket, needle, 1, true) then
-      redis.call('HSET', key, ARGV[i + 1], bucket .. seq .. ',')
-    end
+    if not mine and #bucket < 4 * BUCKET_CAP then redis.call('HSET', key, f, bucket .. me) end
+  end
+end
+return out
+"""
+
+# ARGV: seqs. Returns each one's stored signature record ('' when it has none).
+_SIGNATURES = """
+local size = tonumber(redis.call('HGET', I .. ':params', 'sig_bytes') or '0')
+local out = {}
+for i = 1, #ARGV do
+  out[i] = ''
+  if size > 0 then
+    local block, offset = record_at(tonumber(ARGV[i]), size)
+    local record = redis.call('GETRANGE', block, offset, offset + size - 1)
+    if string.byte(record, 1) == 1 then out[i] = record end
   end
 end
 return out
@@ -226,26 +312,36 @@ touch(cid)
 return {cid}
 """
 
-# ARGV: seq, then (sub-key, field) per band. Takes an article out of the index: its LSH buckets, its
-# group (the next-oldest copy becomes canonical) and its cluster (removed when it was the last member).
+# ARGV: seq, then the article's 8-byte band keys. Takes an article out of the index: its LSH buckets,
+# number -> id and signature, its group (the next-oldest copy becomes canonical) and its cluster (removed
+# when it was the last member).
 _FORGET = """
 local seq = ARGV[1]
-local needle = ',' .. seq .. ','
-for i = 2, #ARGV, 2 do
-  local key = I .. ':lsh:' .. ARGV[i]
-  local bucket = redis.call('HGET', key, ARGV[i + 1])
+local me = struct.pack('<I4', tonumber(seq))
+local bits = bucket_bits()
+for i = 2, #ARGV do
+  local key, f = bucket_at(i - 2, ARGV[i], bits)
+  local bucket = redis.call('HGET', key, f)
   if bucket then
-    local at = string.find(bucket, needle, 1, true)
-    if at then bucket = string.sub(bucket, 1, at) .. string.sub(bucket, at + #needle) end
-    if bucket == ',' then
-      redis.call('HDEL', key, ARGV[i + 1])
+    local kept = {}
+    for j = 1, #bucket, 4 do
+      local m = string.sub(bucket, j, j + 3)
+      if m ~= me then kept[#kept + 1] = m end
+    end
+    if #kept == 0 then
+      redis.call('HDEL', key, f)
     else
-      redis.call('HSET', key, ARGV[i + 1], bucket)
+      redis.call('HSET', key, f, table.concat(kept))
     end
   end
 end
-redis.call('HDEL', I .. ':ids', seq)
-redis.call('HDEL', I .. ':sig', seq)
+local idkey, idfield = ids_at(tonumber(seq))
+redis.call('HDEL', idkey, idfield)
+local size = tonumber(redis.call('HGET', I .. ':params', 'sig_bytes') or '0')
+if size > 0 then
+  local block, offset = record_at(tonumber(seq), size)
+  if redis.call('EXISTS', block) == 1 then redis.call('SETRANGE', block, offset, string.rep('\\0', size)) end
+end
 local r = root(seq)
 local cid = redis.call('HGET', I .. ':gcl', r)
 if r ~= seq then
@@ -292,11 +388,49 @@ return 1
 _LOCATE = """
 local r = root(ARGV[1])
 local cid = redis.call('HGET', I .. ':gcl', r)
-if cid then
-  local nxt = redis.call('HGET', I .. ':redir', cid)
-  while nxt do cid = nxt; nxt = redis.call('HGET', I .. ':redir', cid) end
+if cid then cid = live_cluster(cid) end
+return {id_of(r) or '', cid or ''}
+"""
+
+# ARGV: cluster, the last article number of the previous page (0 for the first), page size.
+# Returns {live cluster or '' if none, size, first, last, more (1 when articles follow this page), n, then
+# for each of the page's n articles in order of arrival: seq, id, canonical id, then the sources of all
+# the cluster's articles}. One walk over the cluster's members on the server (a few hundred cheap reads for
+# the largest clusters); what crosses the network and what the client decodes is one page.
+_CLUSTER_PAGE = """
+local cid = live_cluster(ARGV[1])
+local info = redis.call('HMGET', I .. ':cli:' .. cid, 'size', 'first', 'last')
+if not info[1] then return {''} end
+local after, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
+local root_of, all, seqs = {}, {}, {}
+for _, r in ipairs(redis.call('SMEMBERS', I .. ':clm:' .. cid)) do
+  local group = redis.call('SMEMBERS', I .. ':dupm:' .. r)
+  group[#group + 1] = r
+  for _, s in ipairs(group) do
+    local n = tonumber(s)
+    root_of[n] = tonumber(r)
+    all[#all + 1] = n
+    if n > after then seqs[#seqs + 1] = n end
+  end
 end
-return {redis.call('HGET', I .. ':ids', r) or '', cid or ''}
+local entries = entries_of(all)
+local seen, names = {}, {}
+for _, entry in pairs(entries) do
+  local source = string.match(entry, '\\t(.+)$')
+  if source and not seen[source] then seen[source] = true; names[#names + 1] = source end
+end
+table.sort(names)
+table.sort(seqs)
+local shown = math.min(limit, #seqs)
+local out = {cid, info[1], info[2] or '', info[3] or '', #seqs > limit and 1 or 0, shown}
+for i = 1, shown do
+  local s = seqs[i]
+  out[#out + 1] = s
+  out[#out + 1] = string.match(entries[s], '^[^\\t]*')
+  out[#out + 1] = string.match(entries[root_of[s]], '^[^\\t]*')
+end
+for _, source in ipairs(names) do out[#out + 1] = source end
+return out
 """
 
 # KEYS: article, batch, counters, unsettled articles. ARGV: content hash, seq, batch id, then field/value
@@ -401,6 +535,19 @@ class ClusterInfo:
 
 
 @dataclass(frozen=True)
+class ClusterListing:
+    """A cluster's stored aggregates and one page of its articles."""
+
+    id: int
+    size: int
+    first: float | None
+    last: float | None
+    articles: list[tuple[int, str, str]]  # (seq, article id, canonical id), in order of arrival
+    more: bool  # articles follow this page
+    sources: list[str]  # of all the cluster's articles, sorted
+
+
+@dataclass(frozen=True)
 class StoryCheck:
     """What a story decision was based on: versions to compare at commit time."""
 
@@ -414,13 +561,18 @@ def _text(value: bytes | str | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _bucket_args(bands: Sequence[bytes]) -> list[Any]:
-    """(hash key suffix, field) per band: 256 hashes per band keep each small enough for Redis's compact
-    listpack encoding, which stores a bucket in a few dozen bytes."""
-    args: list[Any] = []
-    for band, bucket in enumerate(bands):
-        args += [f"{band}:{bucket[0]}", bucket[1:]]
-    return args
+def _with_layout(script: str) -> str:
+    """An index script with the shared functions and the layout of its keys (`_LUA_LAYOUT`) in front."""
+    constants = {
+        "BUCKET_CAP": BUCKET_CAP,
+        "IDS_PER_HASH": IDS_PER_HASH,
+        "SIGNATURE_BLOCK_BYTES": SIGNATURE_BLOCK_BYTES,
+        "UNRECORDED_BUCKET_BITS": UNRECORDED_BUCKET_BITS,
+    }
+    text = _LUA_COMMON + _LUA_LAYOUT + script
+    for name, value in constants.items():
+        text = text.replace(name, str(value))
+    return text
 
 
 def _fields(row: Mapping[Any, Any]) -> dict[str, bytes]:
@@ -471,11 +623,13 @@ class Store:
         self._record_lines = redis.register_script(
             _RECORD_LINES.replace("LINES_PER_GENERATION", str(LINES_PER_GENERATION))
         )
-        self._index = redis.register_script(_LUA_COMMON + _INDEX.replace("BUCKET_CAP", str(BUCKET_CAP)))
+        self._index = redis.register_script(_with_layout(_INDEX))
+        self._signatures = redis.register_script(_with_layout(_SIGNATURES))
+        self._cluster_page = redis.register_script(_with_layout(_CLUSTER_PAGE))
         self._join = redis.register_script(_LUA_COMMON + _JOIN)
         self._assign = redis.register_script(_LUA_COMMON + _ASSIGN.replace("POSTING_CAP", str(POSTING_CAP)))
-        self._locate = redis.register_script(_LUA_COMMON + _LOCATE)
-        self._forget = redis.register_script(_LUA_COMMON + _FORGET)
+        self._locate = redis.register_script(_with_layout(_LOCATE))
+        self._forget = redis.register_script(_with_layout(_FORGET))
 
     # -- key names ---------------------------------------------------------------------------------
     def article_key(self, article_id: str) -> str:
@@ -604,8 +758,12 @@ class Store:
         copies processed at once by two workers, whichever runs second finds the first.
         """
         pipe = self.redis.pipeline(transaction=False)
-        for seq, article_id, packed, bands in entries:
-            self._index(keys=[self.index], args=[seq, article_id, packed, *_bucket_args(bands)], client=pipe)
+        for _, article_id, _, _ in entries:
+            pipe.hget(self.article_key(article_id), "source")
+        sources = pipe.execute()
+        for (seq, article_id, packed, bands), source in zip(entries, sources, strict=True):
+            entry = f"{article_id}\t{_text(source) or ''}"
+            self._index(keys=[self.index], args=[seq, entry, packed, *bands], client=pipe)
         return [[int(s) for s in found] for found in pipe.execute()]
 
     def forget(self, article_id: str, seq: int, bands: Sequence[bytes], status: str) -> None:
@@ -615,7 +773,7 @@ class Store:
         repeated; the record goes last, so the article stays visible until it is wholly gone.
         """
         if status == "done":
-            self._forget(keys=[self.index], args=[seq, *_bucket_args(bands)])
+            self._forget(keys=[self.index], args=[seq, *bands])
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self.article_key(article_id))
         pipe.zrem(self._ikey("unsettled"), seq)
@@ -624,10 +782,11 @@ class Store:
         pipe.execute()
 
     def signatures(self, seqs: Sequence[int]) -> dict[int, bytes]:
+        """The packed signatures stored for these article numbers (those that have one)."""
         if not seqs:
             return {}
-        blobs: list[Any] = self.redis.hmget(self._ikey("sig"), list(seqs))
-        return {seq: blob for seq, blob in zip(seqs, blobs, strict=True) if blob}
+        records: list[Any] = self._signatures(keys=[self.index], args=list(seqs))
+        return {seq: record[1:] for seq, record in zip(seqs, records, strict=True) if record}
 
     def join_copies(self, joins: Sequence[tuple[int, str, Sequence[int]]]) -> list[tuple[int, int | None]]:
         """Join each article with its verified copies; returns (group root, its cluster or None)."""
@@ -728,24 +887,24 @@ class Store:
         return None if _text(result[0]) == "conflict" else int(result[0])
 
     # -- reading clusters ----------------------------------------------------------------------------
-    def resolve_cluster(self, cid: int) -> int | None:
-        """The live cluster an id stands for now (itself, or where it was merged), or None if unknown."""
-        live = self._resolve_clusters([cid])[cid]
-        return live if self.redis.exists(self._ikey(f"cli:{live}")) else None
-
-    def cluster_articles(self, cid: int) -> list[tuple[str, str]]:
-        """(article id, canonical id) for every article of a cluster."""
-        roots = [int(r) for r in self.redis.smembers(self._ikey(f"clm:{cid}"))]
-        pipe = self.redis.pipeline(transaction=False)
-        for root in roots:
-            pipe.smembers(self._ikey(f"dupm:{root}"))
-        groups = {
-            root: sorted(int(m) for m in group) for root, group in zip(roots, pipe.execute(), strict=True)
-        }
-        seqs = [s for root in roots for s in [root, *groups[root]]]
-        ids = self.redis.hmget(self._ikey("ids"), seqs) if seqs else []
-        by_seq = {s: _text(i) or "" for s, i in zip(seqs, ids, strict=True)}
-        return [(by_seq[s], by_seq[root]) for root in sorted(roots) for s in [root, *groups[root]]]
+    def cluster_page(self, cid: int, after: int, limit: int) -> ClusterListing | None:
+        """A cluster (merged ids answer as their survivor) with one page of its articles in order of
+        arrival, those numbered above ``after``; None if there is no such cluster. One round trip."""
+        reply = self._cluster_page(keys=[self.index], args=[cid, after, limit])
+        row = [v.decode() if isinstance(v, bytes) else str(v) for v in reply]  # Lua numbers come as ints
+        if not row[0]:
+            return None
+        live, size, first, last, more, shown = row[:6]
+        ends = 6 + 3 * int(shown)
+        return ClusterListing(
+            id=int(live),
+            size=int(size),
+            first=float(first) if first else None,
+            last=float(last) if last else None,
+            articles=[(int(row[i]), row[i + 1], row[i + 2]) for i in range(6, ends, 3)],
+            more=more == "1",
+            sources=row[ends:],
+        )
 
     def article_summaries(self, ids: Sequence[str], fields: Sequence[str]) -> list[list[str | None]]:
         pipe = self.redis.pipeline(transaction=False)

@@ -30,31 +30,42 @@ def _summary(info: ClusterInfo) -> ClusterSummary:
 @router.get(
     "/clusters/{cluster_id}",
     response_model=ClusterOut,
-    summary="A story cluster: its articles, sources, first and last published",
+    summary="A story cluster: a page of its articles, its sources, first and last published",
+    description=(
+        "Articles come in order of arrival (the first seen first), `limit` at a time: pass `next_cursor` "
+        "as `cursor` for the next page. `size`, `sources` and the dates cover the whole cluster on every "
+        "page. A merged cluster's id answers as the cluster it was merged into."
+    ),
     responses={404: {"model": ErrorOut, "description": "No cluster has this id."}},
 )
-def get_cluster(cluster_id: str, store: StoreDep) -> ClusterOut:
+def get_cluster(
+    cluster_id: str,
+    store: StoreDep,
+    limit: int = Query(default=20, ge=1, le=1000, description="Articles per page"),
+    cursor: str | None = Query(
+        default=None, pattern=r"^\d{1,18}$", description="next_cursor of the previous page"
+    ),
+) -> ClusterOut:
     number = _number(cluster_id)
-    live = store.resolve_cluster(number) if number is not None else None
-    infos = store.clusters([live]) if live is not None else []
-    if not infos:
+    listing = store.cluster_page(number, int(cursor or 0), limit) if number is not None else None
+    if listing is None:
         raise HTTPException(status_code=404, detail=f"no cluster with id {cluster_id!r}")
-    members = store.cluster_articles(infos[0].id)
-    rows = store.article_summaries([aid for aid, _ in members], ["title", "source", "published_at"])
+    ids = [aid for _, aid, _ in listing.articles]
+    rows = store.article_summaries(ids, ["title", "source", "published_at"])
     articles = [
         ClusterArticle(
             id=aid, title=title or None, source=source, published_at=published or None, canonical_id=canon
         )
-        for (aid, canon), (title, source, published) in zip(members, rows, strict=True)
+        for (_, aid, canon), (title, source, published) in zip(listing.articles, rows, strict=True)
     ]
-    summary = _summary(infos[0])
     return ClusterOut(
-        id=summary.id,
-        size=summary.size,
+        id=f"c{listing.id}",
+        size=listing.size,
         articles=articles,
-        sources=sorted({a.source for a in articles if a.source}),
-        first_published=summary.first_published,
-        last_published=summary.last_published,
+        sources=listing.sources,
+        first_published=_when(listing.first),
+        last_published=_when(listing.last),
+        next_cursor=str(listing.articles[-1][0]) if listing.more else None,
     )
 
 

@@ -128,8 +128,11 @@ async function home() {
 }
 
 // -- #/cluster/ID ---------------------------------------------------------------------------------------
+// The first articles of a cluster, in order of arrival; the page says when there are more.
+const CLUSTER_PAGE = 200;
+
 async function clusterView(id) {
-  const cluster = await api(`/clusters/${encodeURIComponent(id)}`);
+  const cluster = await api(`/clusters/${encodeURIComponent(id)}?limit=${CLUSTER_PAGE}`);
   const first = cluster.articles.find((a) => a.title) || cluster.articles[0];
   const rows = cluster.articles.map((a) =>
     el(
@@ -164,6 +167,9 @@ async function clusterView(id) {
       el("thead", {}, el("tr", {}, ...["Article", "Source", "Published", "Near-duplicate group"].map((h) => el("th", { text: h })))),
       el("tbody", {}, ...rows),
     ),
+    cluster.next_cursor
+      ? el("p", { class: "muted", text: `The first ${rows.length} of ${cluster.size} articles, in order of arrival.` })
+      : null,
   );
 }
 
