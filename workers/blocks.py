@@ -26,7 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 import py3langid
-from wordfreq import top_n_list
+
+from workers.wordlists import top_words
 
 MODEL_PATH = Path(__file__).parent / "data" / "blocks_model.json"
 
@@ -143,13 +144,10 @@ _LOCAL_INDEX = {name: i for i, name in enumerate(LOCAL_FEATURES)}
 
 @cache
 def stop_words(lang: str) -> frozenset[str]:
-    """The language's most frequent words (wordfreq knows ~40 languages); empty when it has no list, so
-    the stop-word feature is simply uninformative for that page instead of failing."""
-    try:
-        words = top_n_list(lang, STOP_WORDS_PER_LANGUAGE)
-    except LookupError:
-        return frozenset()
-    return frozenset(w for w in words if w.isalpha())
+    """The language's most frequent words (wordfreq knows ~40 languages, and lends a close language's
+    words to some others); empty when it has none, so the stop-word feature is simply uninformative for
+    that page instead of failing. `top_words` opens the list's file, hence the cache: ~1 KB a language."""
+    return frozenset(w for w in top_words(lang, STOP_WORDS_PER_LANGUAGE) if w.isalpha())
 
 
 # Characters stripped from the edges of whitespace-separated words before looking them up.

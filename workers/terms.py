@@ -26,9 +26,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
+from typing import TypeVar
 
 import py3langid
 import wordfreq
+
+from workers.wordlists import english_zipf, frequency_table
 
 # Top-K terms kept per article (more is better up to about 60, where it levels off), and top-M terms kept
 # in a cluster centroid (100 scores within 0.01 ARI of 300 on wikinews-dev and keeps a cluster's record
@@ -65,11 +68,17 @@ _NO_SPACE_RE = re.compile(
 )
 _WORDFREQ_LANGS = frozenset(wordfreq.available_languages())
 _STOP = -1.0
-# Per language: raw whitespace token -> its terms, and term -> prior IDF (-ln q, or _STOP). Both are
-# bounded by clearing when full; a worker's articles keep reusing the same few hundred thousand words.
+# Per language: raw whitespace token -> its terms, and term -> prior IDF (-ln q, or _STOP). Each is
+# bounded by clearing it when full: a worker's articles keep reusing the same words, and a full token
+# cache (~20 MB with its priors) misses ~29 tokens per article, against 20 at twice the size and 52 at
+# half (bench corpus, 12,000 articles). Only the languages of the last _CACHE_LANGUAGES articles keep
+# theirs: a stream's languages come and go, and a cache per language ever seen would grow with each
+# (py3langid tells over a hundred apart).
 _TOKEN_CACHE: dict[str, dict[str, tuple[str, ...]]] = {}
 _PRIOR_CACHE: dict[str, dict[str, float]] = {}
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 100_000
+_CACHE_LANGUAGES = 4
+_V = TypeVar("_V")
 
 
 def detect_language(text: str) -> str:
@@ -85,17 +94,27 @@ def detect_language(text: str) -> str:
 def zipf(term: str, lang: str) -> float:
     """Zipf frequency of a lower-case `term` in `lang` (UNKNOWN_ZIPF if unseen, NO_LIST_ZIPF if no list).
 
-    Looks the word up in wordfreq's small list (words of Zipf >= 3; 10 ms and a few MB to load per
-    language) directly, which also works for Chinese and Japanese without their optional segmenters.
-    Numbers are asked of wordfreq itself, which models them (years near now are common, long numbers
-    rare) whatever the language.
+    Looks the word up in wordfreq's small list (words of Zipf >= 3; 10 ms and 0.3-0.6 MB to load per
+    language, `workers.wordlists`) directly, which also works for Chinese and Japanese without their
+    optional segmenters. Numbers are valued as wordfreq values them in English (`english_zipf`: years
+    near now are common, long numbers rare) whatever the language.
     """
     if term[0].isdigit():
-        return wordfreq.zipf_frequency(term, "en") or UNKNOWN_ZIPF
+        return english_zipf(term) or UNKNOWN_ZIPF
     if lang not in _WORDFREQ_LANGS:
         return NO_LIST_ZIPF
-    freq = wordfreq.get_frequency_dict(lang, "small").get(term)
+    freq = frequency_table(lang).frequency(term)
     return wordfreq.freq_to_zipf(freq) if freq else UNKNOWN_ZIPF
+
+
+def _zipf_idf(z: float) -> float:
+    """-ln q for a word of Zipf value z (see `prior_idf`), at least 0."""
+    return max(0.0, -math.log(DOC_LENGTH * 10.0 ** (z - 9.0)))
+
+
+# The prior IDF of a word wordfreq does not list; no listed word's IDF comes near it (their Zipf values
+# are at least 3).
+_UNKNOWN_IDF = _zipf_idf(UNKNOWN_ZIPF)
 
 
 def prior_idf(term: str, lang: str) -> float:
@@ -104,27 +123,37 @@ def prior_idf(term: str, lang: str) -> float:
     A word of Zipf value z appears in a document of DOC_LENGTH words with probability about
     DOC_LENGTH * 10**(z - 9). One-letter words and words of Zipf >= STOP_ZIPF carry no story.
     """
-    cache = _PRIOR_CACHE.setdefault(lang, {})
+    cache = _language_cache(_PRIOR_CACHE, lang)
     value = cache.get(term)
     if value is None:
         z = zipf(term, lang)
-        if z >= STOP_ZIPF or (len(term) < 2 and not _NO_SPACE_RE.match(term)):
-            value = _STOP
-        else:
-            value = max(0.0, -math.log(DOC_LENGTH * 10.0 ** (z - 9.0)))
+        stop = z >= STOP_ZIPF or (len(term) < 2 and not _NO_SPACE_RE.match(term))
+        value = _STOP if stop else _zipf_idf(z)
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
         cache[term] = value
     return value
 
 
+def _language_cache(caches: dict[str, dict[str, _V]], lang: str) -> dict[str, _V]:
+    """`lang`'s cache in `caches`, made the most recent; the least recently used beyond _CACHE_LANGUAGES
+    is dropped."""
+    cache = caches.pop(lang, None)
+    caches[lang] = cache = {} if cache is None else cache
+    if len(caches) > _CACHE_LANGUAGES:
+        del caches[next(iter(caches))]
+    return cache
+
+
 def split_token(raw: str) -> tuple[str, ...]:
     """The terms of one lower-cased whitespace-separated token.
 
     Runs of a script without spaces become overlapping character bigrams, the usual unit for such
-    scripts when no word segmenter is at hand. Typographic apostrophes become ASCII ones.
+    scripts when no word segmenter is at hand. Typographic apostrophes become ASCII ones (translate()
+    copies even a string it leaves alone, so an ASCII token skips it and its term, cached with it, is the
+    same string).
     """
-    word = raw.translate(_APOSTROPHES).strip(_EDGE_PUNCT)
+    word = (raw if raw.isascii() else raw.translate(_APOSTROPHES)).strip(_EDGE_PUNCT)
     if word[:1].isdigit():
         word = word.replace(",", "")  # 1,000 and 1000 are one number
     parts = [word] if word.isalnum() else _TOKEN_RE.findall(word)
@@ -160,7 +189,7 @@ def count_terms(text: str, lang: str) -> dict[str, int]:
     bigrams, prior look-up) is done once per distinct raw token and cached, so an article costs little
     more than one dictionary look-up per distinct token.
     """
-    cache = _TOKEN_CACHE.setdefault(lang, {})
+    cache = _language_cache(_TOKEN_CACHE, lang)
     counts: dict[str, int] = {}
     for raw, n in Counter(text.lower().split()).items():
         found = cache.get(raw)
@@ -210,13 +239,15 @@ def salient_terms(
     weighted = [(w * (prior.get(t) or prior_idf(t, lang)), t) for t, w in tf_weight.items()]
     top = [(w, t) for w, t in heapq.nlargest(max_terms, weighted) if w > 0]
     norm = math.sqrt(sum(w * w for w, _ in top))
-    listed = {t: prior_idf(t, lang) for _, t in top if _is_listed(t, lang)}
+    idfs = ((t, prior_idf(t, lang)) for _, t in top)
+    listed = {t: idf for t, idf in idfs if _is_listed(t, lang, idf)}
     return SalientTerms({t: w / norm for w, t in top}, listed)
 
 
-def _is_listed(term: str, lang: str) -> bool:
-    """A word wordfreq lists for `lang` (Zipf >= 3); numbers, rare names and rare words are not."""
-    return lang in _WORDFREQ_LANGS and not term[0].isdigit() and zipf(term, lang) != UNKNOWN_ZIPF
+def _is_listed(term: str, lang: str, idf: float) -> bool:
+    """A word wordfreq lists for `lang` (Zipf >= 3), told by its prior `idf` without a second look-up in
+    the list; numbers, rare names and rare words are not."""
+    return lang in _WORDFREQ_LANGS and not term[0].isdigit() and idf != _UNKNOWN_IDF
 
 
 def refine_idf(vector: SalientTerms, counts: Mapping[str, int], articles: int) -> dict[str, float]:
