@@ -404,6 +404,22 @@ def test_jobs_run_out_of_order_still_count_each_article_once(
     assert_each_article_counted_once(api.http, [a["id"] for a in articles])
 
 
+def test_an_earlier_article_no_worker_took_delays_later_jobs_only_briefly(
+    api: Api, redis: Redis, settings: Settings
+) -> None:
+    """An article stored whose job was lost (its POST failed half-way, say) stays queued: later jobs must
+    not wait the whole SAMESTORY_ORDER_WAIT for it, only the short grace for work no worker has taken."""
+    stranded, later = corpus(2, seed=9)
+    assert api.http.post("/articles", json=stranded).status_code == 202
+    Queue(settings.queue, connection=redis).empty()  # its job is gone
+    assert api.http.post("/articles", json=later).status_code == 202
+    started = time.monotonic()
+    process(Store(redis, settings.key_prefix), [later["id"]], settings.model_copy(update={"order_wait": 60}))
+    assert time.monotonic() - started < 30
+    assert api.http.get(f"/articles/{later['id']}").json()["status"] == "done"
+    assert api.http.get(f"/articles/{stranded['id']}").json()["status"] == "queued"
+
+
 # -- 3. Redis away ----------------------------------------------------------------------------------------
 
 

@@ -80,26 +80,37 @@ def _published(row: dict[str, bytes], article: CleanArticle) -> str | None:
 
 # Polling interval while a job waits for earlier articles: doubled from the first up to the last value.
 ORDER_POLL_SECONDS = (0.005, 0.1)
+# Workers take jobs first in, first out and mark their articles "processing" within milliseconds, so an
+# earlier article still "queued" this long after a later job started is not ahead of it: its job was
+# lost or retried behind it, or it was stored without one (its POST failed half-way). Not worth waiting for.
+QUEUED_GRACE_SECONDS = 2.0
 
 
 def wait_for_earlier(store: Store, first_seq: int, settings: Settings) -> None:
-    """Block until every article numbered below ``first_seq`` is settled, or ``order_wait`` has passed.
+    """Block until every article numbered below ``first_seq`` is settled, or no longer worth waiting for.
 
-    A predecessor that does not settle in time (its job crashed and awaits a retry, or was never queued)
-    is dropped from the wait for good, so that one lost article stalls later jobs once, not forever."""
+    Articles another worker is processing are waited for up to ``order_wait`` seconds (a crashed job
+    awaiting its retry is the reason to give up); articles no worker has taken, for QUEUED_GRACE_SECONDS.
+    Either way a predecessor given up on is dropped from the wait for good, so that it stalls later jobs
+    once, not forever."""
     if settings.order_wait <= 0:
         return
-    deadline = time.monotonic() + settings.order_wait
+    started = time.monotonic()
     delay, longest = ORDER_POLL_SECONDS
-    while (earliest := store.earliest_unsettled()) is not None and earliest < first_seq:
-        if time.monotonic() >= deadline:
-            dropped = store.stop_waiting_for(first_seq)
+    while (earliest := store.earliest_unsettled()) is not None and earliest.seq < first_seq:
+        waited = time.monotonic() - started
+        if waited >= settings.order_wait:
+            dropped = store.stop_waiting_for(below=first_seq)
             log.warning(
                 "%d earlier articles did not settle within %.0f s; grouping without waiting for them",
                 dropped,
                 settings.order_wait,
             )
             return
+        if earliest.status != "processing" and waited >= QUEUED_GRACE_SECONDS:
+            log.info("article %d is not being processed; grouping without waiting for it", earliest.seq)
+            store.stop_waiting_for(key=earliest.key)
+            continue
         time.sleep(delay)
         delay = min(2 * delay, longest)
 

@@ -451,7 +451,7 @@ if known then
 end
 redis.call('HSET', KEYS[1], 'content_hash', ARGV[1], 'seq', ARGV[2], 'batches', ARGV[3], 'status', 'queued')
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-redis.call('ZADD', KEYS[4], ARGV[2], ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[2], KEYS[1])
 redis.call('HINCRBY', KEYS[3], 'articles', 1)
 redis.call('HINCRBY', KEYS[3] .. ':total', 'articles', 1)
 return {'created', 'queued'}
@@ -464,7 +464,7 @@ _FINISH = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'done' or status == 'failed' then return 0 end
 local fields_at = 4 + 2 * tonumber(ARGV[3])
-redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'seq'))
+redis.call('ZREM', KEYS[2], KEYS[1])
 redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, fields_at))
 redis.call('HINCRBY', ARGV[1] .. ':stats', ARGV[2], 1)
 redis.call('HINCRBY', ARGV[1] .. ':stats:total', ARGV[2], 1)
@@ -505,6 +505,15 @@ end
 if redis.call('HLEN', lines) >= LINES_PER_GENERATION then redis.call('RENAME', lines, lines .. ':old') end
 return 1
 """
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """An article accepted but not yet settled: its record's key, number and status."""
+
+    key: str
+    seq: int
+    status: str | None
 
 
 @dataclass(frozen=True)
@@ -725,14 +734,22 @@ class Store:
             )
         pipe.execute()
 
-    def earliest_unsettled(self) -> int | None:
-        """The lowest article number not yet done or failed (nor deleted), if any."""
-        first: list[bytes] = self.redis.zrange(self._ikey("unsettled"), 0, 0)  # type: ignore[assignment]
-        return int(first[0]) if first else None
+    def earliest_unsettled(self) -> Unsettled | None:
+        """The lowest-numbered article not yet done or failed (nor deleted), if any, with its status."""
+        first: list[tuple[bytes, float]] = self.redis.zrange(  # type: ignore[assignment]
+            self._ikey("unsettled"), 0, 0, withscores=True
+        )
+        if not first:
+            return None
+        key, seq = first[0]
+        return Unsettled(key.decode(), int(seq), _text(self.redis.hget(key, "status")))  # type: ignore[arg-type]
 
-    def stop_waiting_for(self, below: int) -> int:
-        """Drop the articles numbered below ``below`` from the unsettled set, so that no job waits for them
-        any more (they settle normally if they are still alive). Returns how many were dropped."""
+    def stop_waiting_for(self, below: int | None = None, key: str | None = None) -> int:
+        """Drop articles from the unsettled set, so that no job waits for them any more (they settle
+        normally if they are still alive): those numbered below ``below``, or the one at ``key``. Returns
+        how many were dropped."""
+        if key is not None:
+            return int(self.redis.zrem(self._ikey("unsettled"), key))
         return int(self.redis.zremrangebyscore(self._ikey("unsettled"), "-inf", f"({below}"))
 
     def read_article(self, article_id: str) -> tuple[dict[str, bytes], str | None, str | None] | None:
@@ -776,7 +793,7 @@ class Store:
             self._forget(keys=[self.index], args=[seq, *bands])
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self.article_key(article_id))
-        pipe.zrem(self._ikey("unsettled"), seq)
+        pipe.zrem(self._ikey("unsettled"), self.article_key(article_id))
         pipe.hincrby(self._counters(), "articles", -1)
         pipe.hincrby(self._counters(), status, -1)
         pipe.execute()
