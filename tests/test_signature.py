@@ -55,7 +55,7 @@ def test_the_index_finds_band_sharers_reads_signatures_back_and_forgets_an_artic
         bands = band_keys(sig, 32)
         if seq % 3 == 0:
             bands[5] = shared
-        entries.append((seq, f"art-{seq}", sig.pack(), bands))
+        entries.append((seq, f"art-{seq}", None, sig.pack(), bands))
     found = store.index_signatures(entries)
     sharers = [seq for seq in range(1, 601) if seq % 3 == 0]
     for seq, candidates in zip(range(1, 601), found, strict=True):
@@ -63,11 +63,11 @@ def test_the_index_finds_band_sharers_reads_signatures_back_and_forgets_an_artic
         assert sorted(candidates) == (earlier if seq % 3 == 0 else []), seq
     stored = store.signatures([1, 2, 300, 599, 600, 10_000])
     assert sorted(stored) == [1, 2, 300, 599, 600]
-    assert all(stored[seq] == entries[seq - 1][2] for seq in stored)
+    assert all(stored[seq] == entries[seq - 1][3] for seq in stored)
     assert Signature.unpack(stored[300]).n_shingles == sigs[299].n_shingles
 
     first = sharers[0]
-    store.forget(f"art-{first}", first, entries[first - 1][3], "done")
+    store.forget(f"art-{first}", first, entries[first - 1][4], "done")
     assert first not in store.signatures([first])
-    (again,) = store.index_signatures([(601, "art-601", sigs[first - 1].pack(), entries[first - 1][3])])
+    (again,) = store.index_signatures([(601, "art-601", None, sigs[first - 1].pack(), entries[first - 1][4])])
     assert first not in again and sharers[1] in again

@@ -40,18 +40,21 @@ class Copies:
 
 
 def find_copies(
-    store: Store, articles: Sequence[tuple[int, str, Signature, str]], settings: Settings
+    store: Store, articles: Sequence[tuple[int, str, str | None, Signature, str]], settings: Settings
 ) -> list[Copies]:
     """Index each article's signature, verify its LSH candidates and join it with the true copies.
 
-    articles: (seq, article id, signature, published timestamp or "").
+    articles: (seq, article id, source, signature, published timestamp or "").
     """
     found = store.index_signatures(
-        [(seq, aid, sig.pack(), band_keys(sig, settings.lsh_bands)) for seq, aid, sig, _ in articles]
+        [
+            (seq, aid, source, sig.pack(), band_keys(sig, settings.lsh_bands))
+            for seq, aid, source, sig, _ in articles
+        ]
     )
     stored = store.signatures(sorted({c for cands in found for c in cands}))
     joins = []
-    for (seq, _, sig, ts), candidates in zip(articles, found, strict=True):
+    for (seq, _, _, sig, ts), candidates in zip(articles, found, strict=True):
         copies = [
             c for c in candidates if c in stored and _is_copy(sig, Signature.unpack(stored[c]), settings)
         ]

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 class Cleaned:
     id: str
     seq: int
+    source: str | None
     article: CleanArticle
     title: str | None
     published_at: str | None
@@ -132,7 +133,9 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
             results.append((aid, "failed", {"error": str(exc)}))
             continue
         title = _text(row, "title_given") or article.title
-        cleaned.append(Cleaned(aid, int(row["seq"]), article, title, _published(row, article)))
+        cleaned.append(
+            Cleaned(aid, int(row["seq"]), _text(row, "source"), article, title, _published(row, article))
+        )
 
     if pending:
         wait_for_earlier(store, min(int(row["seq"]) for _, row in pending), settings)
@@ -147,7 +150,7 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
     placed = find_copies(
         store,
         [
-            (c.seq, c.id, sig, "" if ts is None else repr(ts))
+            (c.seq, c.id, c.source, sig, "" if ts is None else repr(ts))
             for c, sig, ts in zip(cleaned, signatures, stamps, strict=True)
         ],
         settings,

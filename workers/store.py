@@ -768,18 +768,18 @@ class Store:
         return {_text(k) or "": _text(v) or "" for k, v in row.items()} or None
 
     # -- near-duplicates -----------------------------------------------------------------------------
-    def index_signatures(self, entries: Sequence[tuple[int, str, bytes, Sequence[bytes]]]) -> list[list[int]]:
-        """Insert articles into their LSH buckets and return, per article, those already there.
+    def index_signatures(
+        self, entries: Sequence[tuple[int, str, str | None, bytes, Sequence[bytes]]]
+    ) -> list[list[int]]:
+        """Insert articles (seq, id, source, packed signature, band keys) into their LSH buckets and return,
+        per article, those already there.
 
         One script per article, all in one pipeline: insert and read are one atomic step, so of two
         copies processed at once by two workers, whichever runs second finds the first.
         """
         pipe = self.redis.pipeline(transaction=False)
-        for _, article_id, _, _ in entries:
-            pipe.hget(self.article_key(article_id), "source")
-        sources = pipe.execute()
-        for (seq, article_id, packed, bands), source in zip(entries, sources, strict=True):
-            entry = f"{article_id}\t{_text(source) or ''}"
+        for seq, article_id, source, packed, bands in entries:
+            entry = f"{article_id}\t{source or ''}"
             self._index(keys=[self.index], args=[seq, entry, packed, *bands], client=pipe)
         return [[int(s) for s in found] for found in pipe.execute()]
 
