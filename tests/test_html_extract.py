@@ -9,7 +9,7 @@ from __future__ import annotations
 from prose import PROSE_DE, PROSE_EN
 
 from workers import html_extract
-from workers.clean import clean_html
+from workers.clean import RemovedBlock, clean_html
 
 HEADLINE = "Council extends night buses to the northern suburbs"
 
@@ -89,3 +89,81 @@ def test_dateline_stating_the_pages_date_is_cut_and_gives_the_date() -> None:
     )
     assert undated.published_at == "2023-06-18"
     assert undated.body.split("\n\n") == PROSE_EN
+
+
+def test_layout_table_gives_the_article_column_line_by_line() -> None:
+    teasers = "".join(
+        f"<div class='teaser'>{text}</div>"
+        for text in (
+            "Storm closes the harbour road for two days while crews clear fallen trees and repair it.",
+            "The library reopens after a year of renovation with a new reading room and longer hours.",
+        )
+    )
+    html = _page(
+        f"<table><tr><td class='main'><h1>{HEADLINE}</h1>{_paragraphs(PROSE_EN)}</td>"
+        f"<td class='side'><h3>Top stories</h3>{teasers}</td></tr></table>"
+    )
+    article = clean_html(html)
+    assert article.title == HEADLINE
+    assert article.body.split("\n\n") == PROSE_EN
+
+
+def test_first_paragraph_standing_as_bare_text_is_added_back() -> None:
+    first = PROSE_EN[0].replace("night bus service", "<a href='/buses'>night bus service</a>")
+    html = _page(
+        f"<article><h1>{HEADLINE}</h1><section class='body'>{first}<p></p>"
+        f"{_paragraphs(PROSE_EN[1:])}</section></article>"
+    )
+    assert clean_html(html).body.split("\n\n") == PROSE_EN
+
+
+def test_bare_text_of_a_container_around_the_article_is_not_added() -> None:
+    notice = "We use cookies to remember your settings and to count visits, and you can refuse them here."
+    html = _page(
+        f"<div id='page'>{notice}<div class='menu'><a href='/'>Home</a></div>"
+        f"<article><h1>{HEADLINE}</h1>{_paragraphs(PROSE_EN)}</article></div>"
+    )
+    assert clean_html(html).body.split("\n\n") == PROSE_EN
+
+
+def test_embedded_post_between_paragraphs_is_added_back() -> None:
+    post = "Finally night buses to the northern suburbs, three years after we first asked the council"
+    embed = (
+        f"<div class='social-embed'><blockquote class='twitter-tweet'><p>{post}</p>&mdash; A resident "
+        "<a href='https://example.com/status/1'>June 18, 2023</a></blockquote></div>"
+    )
+    html = _page(
+        f"<article><h1>{HEADLINE}</h1>{_paragraphs(PROSE_EN[:3])}{embed}{_paragraphs(PROSE_EN[3:])}</article>"
+    )
+    assert clean_html(html).body.split("\n\n") == [*PROSE_EN[:3], post, *PROSE_EN[3:]]
+
+
+def test_paragraph_inside_a_link_is_link_text() -> None:
+    teaser = (
+        "Storm closes the harbour road for two days while crews clear fallen trees and repair the damage."
+    )
+    html = _page(
+        f"<article><h1>{HEADLINE}</h1>{_paragraphs(PROSE_EN[:3])}<a href='/storm'><p>{teaser}</p></a>"
+        f"{_paragraphs(PROSE_EN[3:])}</article>"
+    )
+    extracted = html_extract.extract(html)
+    assert extracted is not None
+    assert extracted.mostly_link(teaser)
+    article = clean_html(html)
+    assert article.body.split("\n\n") == PROSE_EN
+    assert RemovedBlock(teaser, "link") in article.removed
+
+
+def test_cut_lines_are_reported_with_the_rule_that_cut_them() -> None:
+    standfirst = "Residents had asked for the service for three years"
+    related = "Related: <a href='/trams'>Trams to run later on weekends from next month</a>"
+    html = _page(
+        f"<article><h1>{HEADLINE}</h1><h2>{standfirst}</h2><p>18.06.2023</p>{_paragraphs(PROSE_EN[:3])}"
+        f"<p>{related}</p>{_paragraphs(PROSE_EN[3:])}</article>"
+    )
+    article = clean_html(html)
+    assert article.body.split("\n\n") == PROSE_EN
+    reasons = {r.text: r.reason for r in article.removed}
+    assert reasons[standfirst] == "lead_heading"
+    assert reasons["18.06.2023"] == "dateline"
+    assert reasons["Related: Trams to run later on weekends from next month"] == "link"

@@ -99,7 +99,9 @@ def clean_html(html: str) -> CleanArticle:
     """Clean a page's HTML: trafilatura extracts the article, headline and date (``workers.html_extract``
     says how), then the lines it lets through are cut: those the block classifier is sure are furniture
     (table rows excepted, see ``html_extract.table_row``), those that are mostly link text in the page,
-    the headings above the first paragraph, and the dateline when it states the page's date."""
+    the headings above the first paragraph, and the dateline when it states the page's date. Each cut
+    line is reported with the rule that cut it ("link", "lead_heading", "dateline"; the classifier's cuts
+    are named by their shape, as in text mode)."""
     if not html or not html.strip():
         raise ValueError("empty HTML: nothing to extract")
     article = html_extract.extract(html)
@@ -109,19 +111,34 @@ def clean_html(html: str) -> CleanArticle:
     language = detect_language(blocks)
     keep = load_model().score(blocks, stop_words(language)) >= HTML_DROP_BELOW
     keep |= np.array([html_extract.table_row(b.text) for b in blocks])
-    keep &= np.array([not article.mostly_link(b.text) for b in blocks])
+    reasons: dict[str, str] = {}
+    for i, block in enumerate(blocks):
+        if article.mostly_link(block.text):
+            keep[i] = False
+            reasons[block.text] = "link"
     for i, block in enumerate(blocks):
         if not article.lead_heading(block.text):
             break
         keep[i] = False
+        reasons[block.text] = "lead_heading"
     if not keep.any():
         keep[:] = True  # trafilatura found this text; rules that reject all of it are wrong here
+        reasons.clear()
     date = article.date
     date_line = metadata.find_date_line(blocks, [0])
     if date_line is not None and date in (None, date_line[1]):
         keep[date_line[0]] = False
+        reasons[blocks[date_line[0]].text] = "dateline"
         date = date_line[1]
-    return _assemble(blocks, keep, article.title, date, language)
+    cleaned = _assemble(blocks, keep, article.title, date, language)
+    # _assemble names every line it was told to drop by the line's shape; the lines cut by a rule above
+    # get that rule instead (those it cut for its own reasons, such as the headline, keep theirs).
+    shaped = ("teaser", "timestamp", "classifier")
+    removed = [
+        RemovedBlock(r.text, reasons.get(r.text, r.reason)) if r.reason in shaped else r
+        for r in cleaned.removed
+    ]
+    return CleanArticle(cleaned.body, cleaned.title, cleaned.published_at, removed, cleaned.language)
 
 
 def _blocks_or_fail(text: str) -> list[Block]:

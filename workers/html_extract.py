@@ -11,8 +11,14 @@ trafilatura finds the article; what is done around it was each measured on the A
   carry the site's name or an SEO variant, and the headline must be recognised to be cut from the body;
 - when it returns one fragment of a body that the page splits into several containers (ads between
   sections), the paragraphs of the same kind of container are added back;
-- its lines that are mostly link text in the page (related-story links, "read more" teasers, tag lists)
-  and the headings above its first paragraph (kicker, standfirst) are marked for ``clean_html`` to cut.
+- when it returns a layout table (the article in one cell, the sidebar in the next), which it renders as
+  one line per row, the article's cell takes its place, one paragraph a line;
+- paragraphs it drops that sit in the article's markup are added back: text standing bare at the start of
+  a container whose later paragraphs it kept, and block quotes (embedded posts) between two of its
+  paragraphs;
+- its lines that are mostly link text in the page (related-story links, "read more" teasers, tag lists,
+  paragraphs inside a link) and the headings above its first paragraph (kicker, standfirst) are marked
+  for ``clean_html`` to cut.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
 
 # trafilatura returned a fragment when the page holds at least this many times its word count again in
 # other paragraphs of the containers its paragraphs came from. On the dev pages the two split bodies
@@ -36,8 +43,25 @@ FRAGMENT_MIN_SHARE = 1.0
 # A line more than this share of whose letters are link text in the page is a link, not prose. On the dev
 # pages 0.5 to 0.9 measure alike (F1 +0.002); at 0.3 real lines with a link in them go.
 LINK_SHARE_MAX = 0.5
+# A table with a cell holding at least this many paragraphs or headings of its own lays out the page (the
+# article in one cell, a sidebar in the next) rather than holding data: data cells hold a value or a phrase.
+# On the dev pages one page has such a table in trafilatura's output, and any value from 1 to 10 finds it.
+LAYOUT_CELL_MIN_BLOCKS = 2
+# Fewest words of bare text at the start of a container that make a paragraph trafilatura dropped (see
+# _recover_lead_texts). On the dev pages it adds the first paragraph of two articles (F1 +0.0007) at any
+# value from 5 to 40; at 3 it adds a short label, at 80 it misses one.
+LEAD_TEXT_MIN_WORDS = 10
 # Elements whose text can make one line of trafilatura's output (<h1> is the headline, handled apart).
 _LINE_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption")
+# Inline elements: their text continues the text around them (a run of text ends at any other element).
+_INLINE_TAGS = {"a", "abbr", "b", "cite", "code", "em", "font", "i", "mark", "q", "s", "small", "span"}
+_INLINE_TAGS |= {"strong", "sub", "sup", "time", "u"}
+# Elements whose text is part of their container's: inline ones and those that make a line.
+_TEXT_TAGS = _INLINE_TAGS | set(_LINE_TAGS)
+# Elements that hold the paragraphs of a page's text (not inline, not one line each, not code).
+_CONTAINER_TAGS = ("article", "blockquote", "center", "div", "main", "section", "td")
+# trafilatura's output elements that make lines of their own (as opposed to inline formatting).
+_BLOCK_TAGS = ("p", "head", "list", "quote", "table")
 
 _WORD = re.compile(r"\w+")
 
@@ -68,13 +92,15 @@ class HtmlArticle:
 @dataclass(frozen=True)
 class _Element:
     """A paragraph, list item, heading or caption of the page, read once for the checks below: its text,
-    that text's key (see _key), whether it is mostly link text, and for a <p> the markup of its container
-    (paragraphs of one article body share it)."""
+    that text's key (see _key), whether it is mostly link text, for a <p> the markup of its container
+    (paragraphs of one article body share it), its parent element, and whether it is in a block quote."""
 
     text: str
     key: str
     mostly_link: bool
     container: tuple[str, str | None, str | None] | None
+    parent: HtmlElement | None
+    quoted: bool
 
 
 def extract(html: str) -> HtmlArticle | None:
@@ -87,12 +113,14 @@ def extract(html: str) -> HtmlArticle | None:
     doc = trafilatura.bare_extraction(tree, fast=True, favor_recall=True, include_comments=False)
     if not isinstance(doc, Document) or not doc.text or not doc.text.strip():
         return None
-    text = doc.text
+    text = xmltotxt(doc.body, False) if _unwrap_layout_tables(doc.body) else doc.text
     first_line = next(line for line in text.splitlines() if line.strip()).strip()
     if _key(first_line) in headings:
         title = first_line
     elements = _elements(tree, {_key(line) for line in text.splitlines()})
     text = _complete_fragment(text, [e for e in elements if e.container is not None])
+    text = _recover_lead_texts(tree, text)
+    text = _recover_quotes(text, elements)
     return HtmlArticle(text, title, date, _link_keys(elements), _lead_headings(doc.body))
 
 
@@ -103,6 +131,117 @@ def table_row(line: str) -> bool:
     classifier's to drop (on the dev pages it cut a third of one article that way)."""
     stripped = line.strip()
     return stripped.startswith("|") and stripped.endswith("|") and _WORD.search(stripped) is not None
+
+
+def _unwrap_layout_tables(body: HtmlElement) -> bool:
+    """Replace each layout table in trafilatura's output (see LAYOUT_CELL_MIN_BLOCKS) by the contents of
+    its cell with the most words, the page's article column: trafilatura renders a table row as one line,
+    which here holds the article and the columns beside it (navigation, sidebar), and table rows are not
+    the classifier's to cut. Whether any table was unwrapped."""
+    layout = [
+        table
+        for table in body.iter("table")
+        if any(
+            sum(child.tag in _BLOCK_TAGS for child in cell) >= LAYOUT_CELL_MIN_BLOCKS
+            for cell in table.iter("cell")
+        )
+    ]
+    for table in layout:
+        parent = table.getparent()
+        if parent is None:
+            continue
+        column = max(table.iter("cell"), key=lambda cell: len(_WORD.findall("".join(cell.itertext()))))
+        contents: list[HtmlElement] = list(column)
+        if column.text and column.text.strip():
+            paragraph = column.makeelement("p")
+            paragraph.text = column.text
+            contents.insert(0, paragraph)
+        if contents and table.tail:
+            contents[-1].tail = (contents[-1].tail or "") + table.tail
+        position = parent.index(table)
+        parent.remove(table)
+        for offset, element in enumerate(contents):
+            parent.insert(position + offset, element)
+    return bool(layout)
+
+
+def _recover_lead_texts(tree: HtmlElement, text: str) -> str:
+    """Add the paragraphs trafilatura drops when they stand as bare text at the start of a container whose
+    later paragraphs it kept (``<div>First paragraph <a>link</a> ...<br><br>Second paragraph``): such a
+    run of text (up to the first element that is not inline, see LEAD_TEXT_MIN_WORDS) goes before the
+    first of trafilatura's lines found in the container's own later text (its text between elements and
+    that of its paragraphs and inline elements, not that of nested containers: the bare text of a wrapper
+    around the whole page is not the article's), unless its text already holds those words."""
+    extracted = "".join(_WORD.findall(text.casefold()))
+    lines: list[str] = []
+    keys: list[str] = []
+    additions: dict[int, str] = {}
+    for container in tree.iter(*_CONTAINER_TAGS):
+        own = container.text
+        if not own or own.isspace():
+            continue
+        parts = [own]
+        rest: list[HtmlElement] = []
+        for child in container:
+            if rest or child.tag not in _INLINE_TAGS:
+                rest.append(child)
+                continue
+            parts.append("".join(child.itertext()))
+            parts.append(child.tail or "")
+        lead = " ".join("".join(parts).split())
+        lead_key = _key(lead)
+        if lead_key.count(" ") + 1 < LEAD_TEXT_MIN_WORDS or _letters([lead_key]) in extracted:
+            continue
+        later = _key(
+            "".join(
+                ("".join(child.itertext()) if child.tag in _TEXT_TAGS else "") + (child.tail or "")
+                for child in rest
+            )
+        )
+        if not lines:  # keyed only now: most pages have no such text
+            lines = [line for line in text.splitlines() if line.strip()]
+            keys = [_key(line) for line in lines]
+        first = next((i for i, key in enumerate(keys) if key and key in later), None)
+        if first is not None and first not in additions:
+            additions[first] = lead
+    if not additions:
+        return text
+    merged: list[str] = []
+    for i, line in enumerate(lines):
+        if i in additions:
+            merged.append(additions[i])
+        merged.append(line)
+    return "\n".join(merged)
+
+
+def _recover_quotes(text: str, elements: list[_Element]) -> str:
+    """Add the paragraphs of block quotes (embedded posts, quoted statements) that stand in the page
+    between two of trafilatura's lines with the same parent element, which it drops with their embed's
+    container; a paragraph whose words its text already holds (split differently) is not added again."""
+    if not any(element.quoted for element in elements):
+        return text
+    lines = [line for line in text.splitlines() if line.strip()]
+    first_index: dict[str, int] = {}
+    for i, element in enumerate(elements):
+        first_index.setdefault(element.key, i)
+    keys = [_key(line) for line in lines]
+    positions = [first_index.get(key) for key in keys]
+    extracted = _letters(keys)
+    merged: list[str] = []
+    added = False
+    previous: int | None = None
+    for line, position in zip(lines, positions, strict=True):
+        if position is not None:
+            if previous is not None and elements[previous].parent is elements[position].parent:
+                for element in elements[previous + 1 : position]:
+                    letters = _letters([element.key])
+                    if element.quoted and letters not in extracted:
+                        merged.append(element.text)
+                        extracted += letters
+                        added = True
+            previous = position
+        merged.append(line)
+    return "\n".join(merged) if added else text
 
 
 def _title_and_date(tree: HtmlElement) -> tuple[str | None, str | None]:
@@ -120,8 +259,11 @@ def _title_and_date(tree: HtmlElement) -> tuple[str | None, str | None]:
 
 def _elements(tree: HtmlElement, line_keys: set[str]) -> list[_Element]:
     """The page's elements that can make a line; link text is only measured for those that made one of
-    trafilatura's lines (``line_keys``), because measuring it for every menu item is most of the cost."""
+    trafilatura's lines (``line_keys``), because measuring it for every menu item is most of the cost.
+    A paragraph inside a link (a teaser's, in the link to its story) is all link text: on the dev pages
+    trafilatura took one from a sidebar for an article's first paragraph."""
     found = []
+    quoted = {element for quote in tree.iter("blockquote") for element in quote.iter(*_LINE_TAGS)}
     for element in tree.iter(*_LINE_TAGS):
         text = "".join(element.itertext())
         words = _WORD.findall(text.casefold())
@@ -130,14 +272,15 @@ def _elements(tree: HtmlElement, line_keys: set[str]) -> list[_Element]:
         key = " ".join(words)
         mostly_link = False
         if key in line_keys:
+            in_link = any(ancestor.tag == "a" for ancestor in element.iterancestors())
             letters = sum(map(len, words))
             linked = sum(len(w) for a in element.iter("a") for w in _WORD.findall("".join(a.itertext())))
-            mostly_link = linked > LINK_SHARE_MAX * letters
+            mostly_link = in_link or linked > LINK_SHARE_MAX * letters
         parent = element.getparent()
         container = None
         if element.tag == "p" and parent is not None:
             container = (str(parent.tag), parent.get("class"), element.get("class"))
-        found.append(_Element(" ".join(text.split()), key, mostly_link, container))
+        found.append(_Element(" ".join(text.split()), key, mostly_link, container, parent, element in quoted))
     return found
 
 
@@ -162,6 +305,13 @@ def _key(text: str) -> str:
     """Words only, so that a line of trafilatura's text matches the element it came from (as in
     _elements)."""
     return " ".join(_WORD.findall(text.casefold()))
+
+
+def _letters(keys: list[str]) -> str:
+    """The word characters of keys (see _key) run together: a text whose letters are found in another's
+    is already there, however the two were split into lines or words (trafilatura joins the text around
+    a ``<br>`` without a space, and pages put none between scripts that use no spaces)."""
+    return "".join(key.replace(" ", "") for key in keys)
 
 
 def _complete_fragment(text: str, paragraphs: list[_Element]) -> str:
