@@ -9,7 +9,7 @@ links keep one loose article from chaining two stories together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from workers.errors import InFlightError, RetryableError
@@ -87,14 +87,18 @@ def place_story(store: Store, seq: int, terms: SalientTerms, ts: float | None, s
     was based on has changed; if something did (another worker placed a related article meanwhile) it is
     recomputed, so concurrent workers reach the decisions one worker would have reached in some order.
     """
-    articles, counts = store.term_counts(list(terms.listed))
+    articles, counts, first_read = store.story_inputs(list(terms.listed), list(terms), CANDIDATE_CLUSTERS)
     vector = refine_idf(terms, counts, articles)
     ranked = sorted(vector, key=lambda t: -vector[t])
-    for _ in range(ASSIGN_ATTEMPTS):
-        term_versions, shared = store.story_candidates(ranked)
-        candidates = sorted(shared, key=lambda c: (-shared[c], c))[:CANDIDATE_CLUSTERS]
+    base: Mapping[str, float]
+    for attempt in range(ASSIGN_ATTEMPTS):
+        if attempt == 0 and len(vector) == len(terms):
+            # read with the counts for all the article's terms: what the decision needs while refining
+            # dropped none of them (one round trip fewer)
+            term_versions, clusters = first_read
+        else:
+            term_versions, clusters = store.story_candidates(ranked, CANDIDATE_CLUSTERS)
         best, best_score, base = None, 0.0, {}
-        clusters = store.clusters(candidates)
         for info in clusters:
             dated = ts is not None and info.first is not None
             if dated and not _in_window(ts, info.first, info.last, settings.story_window_days):  # type: ignore[arg-type]

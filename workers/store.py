@@ -15,7 +15,8 @@ import json
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from redis import Redis
@@ -39,6 +40,11 @@ SIGNATURE_BLOCK_BYTES = 65_536 - 16
 UNRECORDED_BUCKET_BITS = 12
 # Most clusters kept under one term: the most recent ones, so that postings stay short.
 POSTING_CAP = 64
+# Decoded centroids a worker keeps, by their stored JSON: an article is scored against the clusters that
+# the articles just before it were scored against, mostly unchanged since, so with this many 93 % of the
+# centroids read on wikinews-dev and 87 % on syndication-dev were decoded already (each decoding costs
+# ~40 us; the cache holds ~3 MB).
+CENTROID_CACHE = 256
 # Upper bounds (seconds) of the job-duration histogram behind /metrics.
 JOB_SECONDS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 
@@ -250,18 +256,74 @@ end
 return {winner, wcl or ''}
 """
 
-# ARGV: seq, chosen cluster or '0' for a new one, published timestamp or '', centroid JSON,
-#       n_checks, then n_checks (kind, name, expected version) triples, n_post, then n_post terms to post
-#       under, then the listed words to count (document frequencies: ':df', articles counted: ':dfn').
+# The cluster info fields _STORY_CANDIDATES returns, in its order.
+_INFO_FIELDS = (b"size", b"n", b"first", b"last", b"ver")
+
+# ARGV: how many clusters to return, and an article's terms as one string (see _ASSIGN). Returns the terms'
+# versions joined by commas ('' for a term never posted under), then for each of the clusters posted under
+# the most of the terms (a merged cluster counted as the one it merged into; the older first among equals)
+# "id,size,n,first,last,ver" and its centroid JSON. All that a story decision reads, in one round trip
+# instead of one for the postings, one for merge redirects and one for the clusters, and in a few strings
+# rather than hundreds of values (the client's Redis reply parser costs ~1 us a value).
+_STORY_CANDIDATES = """
+local limit = tonumber(ARGV[1])
+local terms = {}
+for term in string.gmatch(ARGV[2], '%S+') do terms[#terms + 1] = term end
+local versions = redis.call('HMGET', I .. ':tver', unpack(terms))
+local postings = redis.call('HMGET', I .. ':post', unpack(terms))
+local count, posted = {}, {}
+for i = 1, #terms do
+  for number in string.gmatch(postings[i] or '', '%d+') do
+    if not count[number] then
+      count[number] = 0
+      posted[#posted + 1] = number
+    end
+    count[number] = count[number] + 1
+  end
+end
+local shared, cids = {}, {}
+if #posted > 0 then
+  local targets = redis.call('HMGET', I .. ':redir', unpack(posted))
+  for i, number in ipairs(posted) do
+    local cid = tonumber(targets[i] and live_cluster(targets[i]) or number)
+    if not shared[cid] then
+      shared[cid] = 0
+      cids[#cids + 1] = cid
+    end
+    shared[cid] = shared[cid] + count[number]
+  end
+end
+table.sort(cids, function(a, b)
+  if shared[a] ~= shared[b] then return shared[a] > shared[b] end
+  return a < b
+end)
+for i = 1, #terms do versions[i] = versions[i] or '' end
+local out = {table.concat(versions, ',')}
+for i = 1, math.min(limit, #cids) do
+  local cid = cids[i]
+  local info = redis.call('HGETALL', I .. ':cli:' .. cid)
+  if #info > 0 then
+    local f = {}
+    for j = 1, #info, 2 do f[info[j]] = info[j + 1] end
+    local fields = {cid, f.size or '', f.n or '', f.first or '', f.last or '', f.ver or ''}  -- _INFO_FIELDS
+    out[#out + 1] = table.concat(fields, ',')
+    out[#out + 1] = redis.call('HGET', I .. ':cent', cid) or false
+  end
+end
+return out
+"""
+
+# ARGV: seq, chosen cluster or '0' for a new one, published timestamp or '', centroid JSON, the checks
+#       ("kind name expected-version" triples), the terms to post under, the listed words to count
+#       (document frequencies: ':df', articles counted: ':dfn'); each list one string, its items separated
+#       by spaces (terms have none: `workers.terms` splits text on whitespace), since the client encodes
+#       each argument at ~0.6 us and an article has over a hundred of them.
 # Optimistic concurrency: the caller scored clusters it read earlier; if any of them changed, or a cluster
 # was posted under one of its terms since, the decision may be stale: return {'conflict'} and it retries.
 # Counting here, after the check that the group is not placed yet, counts each original exactly once.
 _ASSIGN = """
 local seq, cid, ts, centroid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local nchecks = tonumber(ARGV[5])
-local pos = 6
-for _ = 1, nchecks do
-  local kind, name, want = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
+for kind, name, want in string.gmatch(ARGV[5], '(%S+) (%S+) (%S+)') do
   local have
   if kind == 't' then
     have = redis.call('HGET', I .. ':tver', name)
@@ -269,10 +331,7 @@ for _ = 1, nchecks do
     have = redis.call('HGET', I .. ':cli:' .. name, 'ver')
   end
   if (have or '0') ~= want then return {'conflict'} end
-  pos = pos + 3
 end
-local npost = tonumber(ARGV[pos])
-pos = pos + 1
 local r = root(seq)
 local existing = redis.call('HGET', I .. ':gcl', r)
 if existing then
@@ -281,7 +340,7 @@ if existing then
   return {existing}
 end
 redis.call('INCR', I .. ':dfn')
-for i = pos + npost, #ARGV do redis.call('HINCRBY', I .. ':df', ARGV[i], 1) end
+for term in string.gmatch(ARGV[7], '%S+') do redis.call('HINCRBY', I .. ':df', term, 1) end
 if cid == '0' then
   cid = tostring(redis.call('INCR', I .. ':cls'))
   redis.call('HSET', I .. ':cli:' .. cid, 'size', 0, 'n', 0, 'ver', 0, 'first', '', 'last', '', 'rep', r)
@@ -297,8 +356,7 @@ redis.call('HINCRBY', info, 'ver', 1)
 widen(cid, ts)
 redis.call('HSET', I .. ':cent', cid, centroid)
 local needle = ',' .. cid .. ','
-for i = pos, pos + npost - 1 do
-  local term = ARGV[i]
+for term in string.gmatch(ARGV[6], '%S+') do
   local posting = redis.call('HGET', I .. ':post', term) or ','
   if not string.find(posting, needle, 1, true) then
     posting = posting .. cid .. ','
@@ -540,7 +598,13 @@ class ClusterInfo:
     first: float | None
     last: float | None
     version: int
-    centroid: dict[str, float] = field(default_factory=dict)
+    centroid_json: bytes | None = None  # as stored; see `centroid`
+
+    @property
+    def centroid(self) -> Mapping[str, float]:
+        """The centroid's terms and weights (read-only: shared with other readers of the same centroid),
+        decoded on first use: cluster listings use none."""
+        return _decode_centroid(self.centroid_json) if self.centroid_json else {}
 
 
 @dataclass(frozen=True)
@@ -587,6 +651,37 @@ def _with_layout(script: str) -> str:
 def _fields(row: Mapping[Any, Any]) -> dict[str, bytes]:
     """A hash as Redis returns it (bytes keys and values) with its field names decoded."""
     return {k.decode(): v for k, v in row.items()}
+
+
+@lru_cache(maxsize=CENTROID_CACHE)
+def _decode_centroid(stored: bytes) -> Mapping[str, float]:
+    """A centroid as stored (JSON), decoded once per worker while it stays in use."""
+    return json.loads(stored)
+
+
+def _cluster_info(cid: int, info: Mapping[bytes, bytes], centroid: bytes | None) -> ClusterInfo:
+    """A cluster from its info hash (as Redis returns it; a missing field may also be empty) and its stored
+    centroid."""
+    return ClusterInfo(
+        id=cid,
+        size=int(info.get(b"size") or 0),
+        vectors=int(info.get(b"n") or 0),
+        first=float(info[b"first"]) if info.get(b"first") else None,
+        last=float(info[b"last"]) if info.get(b"last") else None,
+        version=int(info.get(b"ver") or 0),
+        centroid_json=centroid,
+    )
+
+
+def _candidates(terms: Sequence[str], reply: list[bytes]) -> tuple[dict[str, int], list[ClusterInfo]]:
+    """Term versions and clusters from what _STORY_CANDIDATES returned for these terms."""
+    versions, *found = reply
+    term_versions = {t: int(v or 0) for t, v in zip(terms, versions.split(b","), strict=True)}
+    clusters = []
+    for info, centroid in zip(found[::2], found[1::2], strict=True):
+        cid, *values = info.split(b",")
+        clusters.append(_cluster_info(int(cid), dict(zip(_INFO_FIELDS, values, strict=True)), centroid))
+    return term_versions, clusters
 
 
 def _removal_counts(removed: str | bytes | None) -> dict[str, int]:
@@ -636,6 +731,7 @@ class Store:
         self._signatures = redis.register_script(_with_layout(_SIGNATURES))
         self._cluster_page = redis.register_script(_with_layout(_CLUSTER_PAGE))
         self._join = redis.register_script(_LUA_COMMON + _JOIN)
+        self._story_candidates = redis.register_script(_with_layout(_STORY_CANDIDATES))
         self._assign = redis.register_script(_LUA_COMMON + _ASSIGN.replace("POSTING_CAP", str(POSTING_CAP)))
         self._locate = redis.register_script(_with_layout(_LOCATE))
         self._forget = redis.register_script(_with_layout(_FORGET))
@@ -813,47 +909,24 @@ class Store:
         return [(int(r), int(c) if c else None) for r, c in pipe.execute()]
 
     # -- stories -------------------------------------------------------------------------------------
-    def term_counts(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
-        """Articles counted so far (originals placed in a story), and how many of them had each of these
-        words among their listed words (`workers.terms.refine_idf`)."""
+    def story_inputs(
+        self, listed: Sequence[str], terms: Sequence[str], limit: int
+    ) -> tuple[int, dict[str, int], tuple[dict[str, int], list[ClusterInfo]]]:
+        """What placing an article reads first, in one round trip: the articles counted so far (originals
+        placed in a story), how many of them had each `listed` word among their listed words
+        (`workers.terms.refine_idf`), and `story_candidates(terms, limit)`."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.get(self._ikey("dfn"))
-        pipe.hmget(self._ikey("df"), list(terms)) if terms else pipe.echo("")
-        articles, counts = pipe.execute()
-        found = zip(terms, counts, strict=True) if terms else ()
-        return int(articles or 0), {t: int(n) for t, n in found if n}
+        pipe.hmget(self._ikey("df"), list(listed)) if listed else pipe.echo("")
+        self._story_candidates(keys=[self.index], args=[limit, " ".join(terms)], client=pipe)
+        articles, counts, candidates = pipe.execute()
+        found = zip(listed, counts, strict=True) if listed else ()
+        return int(articles or 0), {t: int(n) for t, n in found if n}, _candidates(terms, candidates)
 
-    def story_candidates(self, terms: Sequence[str]) -> tuple[dict[str, int], dict[int, int]]:
-        """Term versions, and for each cluster posted under these terms how many of them it shares."""
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.hmget(self._ikey("post"), list(terms))
-        pipe.hmget(self._ikey("tver"), list(terms))
-        postings, versions = pipe.execute()
-        shared: dict[int, int] = {}
-        for posting in postings:
-            for number in (_text(posting) or "").strip(",").split(","):
-                if number:
-                    shared[int(number)] = shared.get(int(number), 0) + 1
-        live = self._resolve_clusters(list(shared))
-        merged: dict[int, int] = {}
-        for cid, count in shared.items():
-            merged[live[cid]] = merged.get(live[cid], 0) + count
-        term_versions = {t: int(v or 0) for t, v in zip(terms, versions, strict=True)}
-        return term_versions, merged
-
-    def _resolve_clusters(self, cids: list[int]) -> dict[int, int]:
-        """Follow merge redirects to the surviving cluster of each id."""
-        resolved = {cid: cid for cid in cids}
-        pending = list(cids)
-        while pending:
-            targets = self.redis.hmget(self._ikey("redir"), [resolved[c] for c in pending])
-            nxt = []
-            for cid, target in zip(pending, targets, strict=True):
-                if target:
-                    resolved[cid] = int(target)
-                    nxt.append(cid)
-            pending = nxt
-        return resolved
+    def story_candidates(self, terms: Sequence[str], limit: int) -> tuple[dict[str, int], list[ClusterInfo]]:
+        """Term versions, and the `limit` clusters posted under the most of these terms (a merged cluster
+        counts as the one it merged into; the older first among equals), in that order."""
+        return _candidates(terms, self._story_candidates(keys=[self.index], args=[limit, " ".join(terms)]))
 
     def clusters(self, cids: Sequence[int]) -> list[ClusterInfo]:
         pipe = self.redis.pipeline(transaction=False)
@@ -861,22 +934,11 @@ class Store:
             pipe.hgetall(self._ikey(f"cli:{cid}"))
         pipe.hmget(self._ikey("cent"), list(cids)) if cids else pipe.echo("")
         *infos, cents = pipe.execute()
-        out = []
-        for cid, info, cent in zip(cids, infos, cents if cids else [], strict=True):
-            if not info:
-                continue
-            out.append(
-                ClusterInfo(
-                    id=cid,
-                    size=int(info.get(b"size", 0)),
-                    vectors=int(info.get(b"n", 0)),
-                    first=float(info[b"first"]) if info.get(b"first") else None,
-                    last=float(info[b"last"]) if info.get(b"last") else None,
-                    version=int(info.get(b"ver", 0)),
-                    centroid=json.loads(cent) if cent else {},
-                )
-            )
-        return out
+        return [
+            _cluster_info(cid, info, cent)
+            for cid, info, cent in zip(cids, infos, cents if cids else [], strict=True)
+            if info
+        ]
 
     def assign_story(
         self,
@@ -889,17 +951,21 @@ class Store:
         count_terms: Sequence[str],
     ) -> int | None:
         """Place an article's group in a cluster (a new one when cluster is None), post the cluster under
-        `post_terms` and count the article's listed words `count_terms` (see `term_counts`).
+        `post_terms` and count the article's listed words `count_terms` (see `story_inputs`).
 
         Returns the cluster, or None when what the decision was based on changed meanwhile (retry).
         """
-        args: list[Any] = [seq, cluster or 0, published_ts, json.dumps(centroid, separators=(",", ":"))]
-        checks: list[Any] = []
-        for term, version in check.term_versions.items():
-            checks += ["t", term, version]
-        for cid, version in check.cluster_versions.items():
-            checks += ["c", cid, version]
-        args += [len(checks) // 3, *checks, len(post_terms), *post_terms, *count_terms]
+        checks = [f"t {term} {version}" for term, version in check.term_versions.items()]
+        checks += [f"c {cid} {version}" for cid, version in check.cluster_versions.items()]
+        args: list[Any] = [
+            seq,
+            cluster or 0,
+            published_ts,
+            json.dumps(centroid, separators=(",", ":")),
+            " ".join(checks),
+            " ".join(post_terms),
+            " ".join(count_terms),
+        ]
         result = self._assign(keys=[self.index], args=args)
         return None if _text(result[0]) == "conflict" else int(result[0])
 
