@@ -4,7 +4,8 @@
 
 Training data: the AEB dev pages (``text/<id>.txt``, one block per line) with per-line labels derived
 from their human-judged article bodies (a line is article text when most of its 4-token shingles occur
-in the gold body), and the seed pages with their hand labels. The product is judged on pages from
+in the gold body), each also as its article alone (see BARE_ARTICLE_WEIGHT), and the seed pages with
+their hand labels. The product is judged on pages from
 sites nobody has seen, so the figure that matters is the page-level k-fold cross-validated F1 (train
 on some pages, extract from the others), which this prints beside the in-sample one.
 """
@@ -53,6 +54,12 @@ REGULARISATION_C = 0.1
 # Quantile bins per feature (see workers.blocks.Additive): cross-validated F1 0.892 with 4, 0.904 with
 # 6, 0.902 with 10.
 BINS_PER_FEATURE = 6
+# Each AEB page also trains the model as its article alone, the way a client that already cleaned its
+# text sends it, at this weight per page. Without it a clean article lost its closing paragraphs: the 120
+# gold bodies posted as text kept recall 0.85 (0.84 as one line each, 0.84 under a headline), with it
+# 0.94 (1.00, 0.95). Page-level 5-fold CV on the pages themselves: 0.897 without, 0.901 at 0.03 and at
+# 0.05, 0.892 at 0.1; the seeds stay exact at 0.05.
+BARE_ARTICLE_WEIGHT = 0.05
 # Smoothing parameters tried (see workers.blocks.Smoothing).
 RUN_LEVELS = (0.3, 0.4, 0.5)
 LENGTH_POWERS = (0.5, 1.0)
@@ -205,7 +212,22 @@ def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Additive:
     return Additive(coef[:n_features].copy(), padded, table, intercept)
 
 
+def bare_article(page: Page) -> Page | None:
+    """The page's article lines alone, blank-line separated (see BARE_ARTICLE_WEIGHT)."""
+    texts = [b.text for b, label in zip(page.blocks, page.labels, strict=True) if label > 0.5]
+    if not texts:
+        return None
+    raw = "\n\n".join(texts)
+    blocks = segment(raw)
+    features = block_features(blocks, stop_words(detect_language(blocks)))
+    weights = line_weights(blocks, BARE_ARTICLE_WEIGHT)
+    return Page(f"{page.page_id} (article alone)", raw, blocks, np.ones(len(blocks)), weights, features, None)
+
+
 def _fit_pages(pages: Sequence[Page]) -> Additive:
+    """Fit on the pages and on the bare articles of the AEB pages among them."""
+    bare = [b for b in map(bare_article, (p for p in pages if p.gold is not None)) if b is not None]
+    pages = [*pages, *bare]
     return _fit(
         np.concatenate([p.features for p in pages]),
         np.concatenate([p.labels for p in pages]),

@@ -224,3 +224,13 @@ def test_text_without_words_raises_value_error(raw: str) -> None:
 def test_html_without_article_raises_value_error(html: str) -> None:
     with pytest.raises(ValueError):
         clean_html(html)
+
+
+@pytest.mark.parametrize("prose", [PROSE_EN, PROSE_DE, PROSE_FR], ids=["en", "de", "fr"])
+def test_article_sent_as_one_long_line_is_kept_whole(prose: list[str]) -> None:
+    """Scrapers that drop paragraph breaks send a headline and the article as one line; the classifier,
+    which learned from pages with a paragraph per line, must still see paragraphs and keep it all."""
+    line = " ".join(prose * 2)
+    article = clean_text(f"Council extends night buses\n\n{line}")
+    assert article.title == "Council extends night buses"
+    assert article.body == line

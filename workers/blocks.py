@@ -42,6 +42,13 @@ LANGUAGE_SAMPLE_CHARS = 400
 # commenter's name before what they wrote), rarely a sentence of the article.
 HEAD_COLON_CHARS = 25
 
+# Lines longer than this are cut into pieces of about LONG_LINE_PIECE_CHARS (see _pieces). On the dev
+# pages 99.9 % of lines are under 930 characters; cutting at 700 changes their F1 by under 0.0002.
+LONG_LINE_CHARS = 700
+LONG_LINE_PIECE_CHARS = 300
+# The space after a sentence's end (its closing quote or bracket included in the sentence).
+SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?。！？])|(?<=[.!?。！？][\"”’»)]))[ ]")
+
 WORD = re.compile(r"\w+")
 BULLET = re.compile(r"(?:[•·▪►▸‣◦*–—-]|\d{1,2}[.)]) ")
 NUMERIC_DATE = re.compile(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b")
@@ -122,13 +129,43 @@ class Block(NamedTuple):
 def segment(raw: str) -> list[Block]:
     """Split page text into blocks, one per non-empty line, remembering blank-line separation because
     article paragraphs are usually blank-separated while menus are runs of tight lines. Whitespace
-    inside a line is collapsed to single spaces, so a block's word count is its count of spaces + 1."""
+    inside a line is collapsed to single spaces, so a block's word count is its count of spaces + 1.
+    A line longer than LONG_LINE_CHARS becomes several blocks (see _pieces) with the same line_no."""
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     stripped = [" ".join(line.split()) for line in lines]
     stripped.append("")  # so that the first line's predecessor and the last line's successor are blank
-    return [
-        Block(i, text, not stripped[i - 1], not stripped[i + 1]) for i, text in enumerate(stripped) if text
-    ]
+    blocks = []
+    for i, text in enumerate(stripped):
+        if not text:
+            continue
+        if len(text) <= LONG_LINE_CHARS:
+            blocks.append(Block(i, text, not stripped[i - 1], not stripped[i + 1]))
+            continue
+        pieces = _pieces(text)
+        last = len(pieces) - 1
+        for k, piece in enumerate(pieces):
+            blocks.append(Block(i, piece, k > 0 or not stripped[i - 1], k < last or not stripped[i + 1]))
+    return blocks
+
+
+def _pieces(line: str) -> list[str]:
+    """A long line cut after sentence ends into paragraph-sized pieces (about LONG_LINE_PIECE_CHARS,
+    a short remainder joining the piece before it). Such lines are whole articles or sections sent
+    without paragraph breaks; the classifier learned from pages where a paragraph is one line, and
+    judged by shapes it never saw it dropped them (posted as a headline and one line, 119 of the 120
+    dev articles were refused). A line with no sentence end stays whole."""
+    pieces: list[str] = []
+    start = 0
+    for end in SENTENCE_BREAK.finditer(line):
+        if end.start() - start >= LONG_LINE_PIECE_CHARS:
+            pieces.append(line[start : end.start()])
+            start = end.end()
+    rest = line[start:]
+    if pieces and len(rest) < LONG_LINE_PIECE_CHARS // 3:
+        pieces[-1] = f"{pieces[-1]} {rest}"
+    else:
+        pieces.append(rest)
+    return pieces
 
 
 def detect_language(blocks: list[Block]) -> str:

@@ -181,6 +181,7 @@ def _assemble(
     removed: list[RemovedBlock] = []
     texts = [b.text for b in blocks]
     titles = _title_rows(texts, title) if title is not None else set()
+    previous_body_line = -1  # line_no of the block before this one when it went to the body
     for i, (text, kept) in enumerate(zip(texts, keep.tolist(), strict=True)):
         if i in titles:
             reason: str | None = "title"
@@ -190,10 +191,16 @@ def _assemble(
             reason = _shape_reason(text)
         else:
             reason = "share" if _share_bar(text) else None
+        line_no = blocks[i].line_no
         if reason is None:
-            body.append(text)
+            if line_no == previous_body_line:  # the next piece of a long line (see blocks._pieces)
+                body[-1] = f"{body[-1]} {text}"
+            else:
+                body.append(text)
+            previous_body_line = line_no
         else:
             removed.append(RemovedBlock(text, reason))
+            previous_body_line = -1
     if not body:
         raise ValueError("no article text found: every line looks like page chrome")
     return CleanArticle("\n\n".join(body), title, date, removed, language)
