@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -113,34 +114,22 @@ def clean_html(html: str) -> CleanArticle:
     language = detect_language(blocks)
     keep = load_model().score(blocks, stop_words(language)) >= HTML_DROP_BELOW
     keep |= np.array([html_extract.table_row(b.text) for b in blocks])
-    reasons: dict[str, str] = {}
-    for i, block in enumerate(blocks):
-        if article.mostly_link(block.text):
-            keep[i] = False
-            reasons[block.text] = "link"
+    cuts: dict[int, str] = {i: "link" for i, block in enumerate(blocks) if article.mostly_link(block.text)}
     for i, block in enumerate(blocks):
         if not article.lead_heading(block.text):
             break
-        keep[i] = False
-        reasons[block.text] = "lead_heading"
+        cuts[i] = "lead_heading"
+    keep[list(cuts)] = False
     if not keep.any():
         keep[:] = True  # trafilatura found this text; rules that reject all of it are wrong here
-        reasons.clear()
+        cuts.clear()
     date = article.date
     date_line = metadata.find_date_line(blocks, [0])
     if date_line is not None and date in (None, date_line[1]):
         keep[date_line[0]] = False
-        reasons[blocks[date_line[0]].text] = "dateline"
+        cuts[date_line[0]] = "dateline"
         date = date_line[1]
-    cleaned = _assemble(blocks, keep, article.title, date, language)
-    # _assemble names every line it was told to drop by the line's shape; the lines cut by a rule above
-    # get that rule instead (those it cut for its own reasons, such as the headline, keep theirs).
-    shaped = ("teaser", "timestamp", "classifier")
-    removed = [
-        RemovedBlock(r.text, reasons.get(r.text, r.reason)) if r.reason in shaped else r
-        for r in cleaned.removed
-    ]
-    return CleanArticle(cleaned.body, cleaned.title, cleaned.published_at, removed, cleaned.language)
+    return _assemble(blocks, keep, article.title, date, language, cuts)
 
 
 def _blocks_or_fail(text: str) -> list[Block]:
@@ -158,8 +147,12 @@ def _assemble(
     title: str | None,
     date: str | None,
     language: str,
+    cuts: Mapping[int, str] | None = None,
 ) -> CleanArticle:
-    """Apply the keep decisions plus the title, date-line and share-bar cuts; build the result."""
+    """Apply the keep decisions plus the title, date-line and share-bar cuts; build the result. A line
+    dropped by a rule is reported with the rule's name from ``cuts`` (by block index), any other dropped
+    line with the name of its shape."""
+    cuts = cuts or {}
     kept = np.flatnonzero(keep).tolist()
     if not kept:
         raise ValueError("no article text found: every line looks like page chrome")
@@ -188,7 +181,7 @@ def _assemble(
         elif i in meta:
             reason = "meta"
         elif not kept:
-            reason = _shape_reason(text)
+            reason = cuts.get(i) or _shape_reason(text)
         else:
             reason = "share" if _share_bar(text) else None
         line_no = blocks[i].line_no
