@@ -109,3 +109,22 @@ def test_deleting_an_article_still_in_the_queue_is_refused_and_unknown_ids_are_4
     assert response.status_code == 409
     assert "queued" in response.json()["error"]
     assert api.http.delete("/articles/nobody").status_code == 404
+
+
+def test_an_article_with_no_salient_terms_starts_a_story_of_its_own(api: Api) -> None:
+    """A short text of function words only ("It is what it is.") has nothing to compare by: it must still
+    be stored with a cluster of its own, not fail."""
+    rows = [
+        {
+            "id": "plain",
+            "text": "It is what it is, and that is all there is to it.",
+            "published_at": "2024-05-02",
+        },
+        {"id": "harbour", "text": page(HARBOUR, "Daily One"), "published_at": "2024-05-01"},
+    ]
+    api.http.post("/batches", json={"articles": rows})
+    api.drain()
+    plain, harbour = article(api, "plain"), article(api, "harbour")
+    assert plain["status"] == "done"
+    assert plain["cluster_id"] is not None
+    assert plain["cluster_id"] != harbour["cluster_id"]

@@ -269,8 +269,11 @@ _STORY_CANDIDATES = """
 local limit = tonumber(ARGV[1])
 local terms = {}
 for term in string.gmatch(ARGV[2], '%S+') do terms[#terms + 1] = term end
-local versions = redis.call('HMGET', I .. ':tver', unpack(terms))
-local postings = redis.call('HMGET', I .. ':post', unpack(terms))
+local versions, postings = {}, {}
+if #terms > 0 then  -- an article of function words only has none; HMGET needs a field
+  versions = redis.call('HMGET', I .. ':tver', unpack(terms))
+  postings = redis.call('HMGET', I .. ':post', unpack(terms))
+end
 local count, posted = {}, {}
 for i = 1, #terms do
   for number in string.gmatch(postings[i] or '', '%d+') do
@@ -676,7 +679,8 @@ def _cluster_info(cid: int, info: Mapping[bytes, bytes], centroid: bytes | None)
 def _candidates(terms: Sequence[str], reply: list[bytes]) -> tuple[dict[str, int], list[ClusterInfo]]:
     """Term versions and clusters from what _STORY_CANDIDATES returned for these terms."""
     versions, *found = reply
-    term_versions = {t: int(v or 0) for t, v in zip(terms, versions.split(b","), strict=True)}
+    values = versions.split(b",") if terms else []  # "" is one empty value to split, and no term
+    term_versions = {t: int(v or 0) for t, v in zip(terms, values, strict=True)}
     clusters = []
     for info, centroid in zip(found[::2], found[1::2], strict=True):
         cid, *values = info.split(b",")
