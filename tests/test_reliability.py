@@ -24,9 +24,10 @@ from rq import Queue, Retry, Worker
 from rq.job import Job
 
 from service.embedded_redis import socket_path
+from workers import pipeline
 from workers.jobs import RETRY_INTERVALS
 from workers.pipeline import process
-from workers.settings import Settings
+from workers.settings import Settings, get_settings
 from workers.store import Store
 
 STORIES = [
@@ -519,3 +520,45 @@ def _fits(template: str, path: str) -> bool:
     return len(parts) == len(concrete) and all(
         p == c or (p.startswith("{") and p.endswith("}")) for p, c in zip(parts, concrete, strict=True)
     )
+
+
+def test_an_article_that_trips_a_fault_fails_alone_and_its_batch_finishes(
+    api: Api, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An input that makes processing raise fails its whole job on every attempt. Once the retries are
+    spent, the job's articles run one job each, so only that article is failed, with the error, and its
+    batch finishes instead of showing its articles "processing" for ever."""
+    monkeypatch.setattr("workers.jobs.RETRY_INTERVALS", [0, 0, 0])  # retried at once, within drain()
+    monkeypatch.setenv("SAMESTORY_ORDER_WAIT", "0.5")  # later articles wait briefly for the failing one
+    get_settings.cache_clear()
+    real_salient_terms = pipeline.salient_terms
+
+    def tripping(body: str, *args: Any, **kwargs: Any) -> Any:
+        if "tripwire" in body:
+            raise RuntimeError("tripwire")
+        return real_salient_terms(body, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "salient_terms", tripping)
+    articles = corpus(5, seed=7)
+    poison = {
+        "id": "poison",
+        "text": "Town | Home\n\n"
+        + "\n\n".join(
+            [
+                "The tripwire festival in the old harbour town drew thousands of visitors on Saturday, its "
+                "organisers said, twice as many as last year and more than the ferries could carry home.",
+                "Extra buses were laid on in the evening, and the mayor promised a larger car park before "
+                "next summer, when the festival celebrates its fiftieth anniversary.",
+            ]
+        ),
+        "published_at": "2025-03-06",
+    }
+    articles.insert(2, poison)
+    batch_id = api.http.post("/batches", json={"articles": articles}).json()["id"]
+    api.drain()
+    found = {a["id"]: api.http.get(f"/articles/{a['id']}").json() for a in articles}
+    assert found["poison"]["status"] == "failed"
+    assert "RuntimeError: tripwire" in found["poison"]["error"]
+    assert all(found[a["id"]]["status"] == "done" for a in articles if a["id"] != "poison")
+    progress = api.http.get(f"/batches/{batch_id}").json()
+    assert (progress["done"], progress["failed"], progress["total"]) == (5, 1, 6)

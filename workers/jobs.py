@@ -12,7 +12,8 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry, SimpleWorker, get_current_job
+from rq import Callback, Queue, Retry, SimpleWorker, get_current_job
+from rq.job import Job
 from rq.worker import DequeueStrategy, WorkerStatus
 
 from workers.pipeline import process
@@ -68,6 +69,7 @@ def enqueue(redis: Redis, ids: Sequence[str], settings: Settings, request_id: st
             args=(list(ids[i : i + settings.job_size]),),
             timeout=settings.job_timeout,
             retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            on_failure=Callback(job_failed),
             result_ttl=3600,
             failure_ttl=7 * 86_400,
             meta={"request_id": request_id} if request_id else None,
@@ -80,6 +82,25 @@ def enqueue(redis: Redis, ids: Sequence[str], settings: Settings, request_id: st
     job_ids = [job.id for job in enqueued]
     log.info("queued", extra={"articles": len(ids), "job_ids": job_ids, "article_ids": list(ids[:200])})
     return job_ids
+
+
+def job_failed(job: Job, connection: Redis, exc_type: type, exc_value: BaseException, *_: Any) -> None:
+    """RQ calls this after every failed attempt of a job. Once no retry is left, the job's articles would
+    stay "processing" for ever and hold their batches open. The fault is most often one article's (an
+    input that trips a bug), so a job of several articles is queued again as one job per article, and an
+    article whose own job fails for good is settled as failed with the error, counted in its batches."""
+    if job.retries_left:
+        return
+    ids: list[str] = job.args[0]
+    settings = get_settings()
+    request_id = job.meta.get("request_id")
+    if len(ids) > 1:
+        log.warning("job %s failed for good; its %d articles are queued one by one", job.id, len(ids))
+        enqueue(connection, ids, settings.model_copy(update={"job_size": 1}), request_id)
+        return
+    error = f"processing failed: {exc_type.__name__}: {exc_value}"
+    log.error("article %s failed for good: %s", ids[0], error)
+    Store(connection, settings.key_prefix).finish([(ids[0], "failed", {"error": error})])
 
 
 def queued_jobs(redis: Redis, settings: Settings) -> int:
