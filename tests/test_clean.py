@@ -234,3 +234,32 @@ def test_article_sent_as_one_long_line_is_kept_whole(prose: list[str]) -> None:
     article = clean_text(f"Council extends night buses\n\n{line}")
     assert article.title == "Council extends night buses"
     assert article.body == line
+
+
+PROSE_ZH = (
+    "市议会周二投票决定将夜间公交服务延伸到北部郊区，这是该地区居民近三年来一直要求的决定。"
+    "根据该计划，每年将花费约四百万元，在午夜至凌晨五点之间，三条最繁忙的线路每二十分钟一班。"
+    "支持者说，这一变化将帮助医院和配送中心的轮班工人，他们目前下班后没有办法回家。"
+    "议会中的反对者认为，这笔钱最好用于修路，其中几位还质疑夜间是否会有足够的人乘坐公交车。"
+    "交通部门表示，将每季度公布乘客人数，并在运营满一年后对这项服务进行审查。"
+    "第一批夜间公交车预计将在春季开始运行，届时新司机将完成招聘和线路培训。"
+)
+
+
+@pytest.mark.parametrize("repeats", [1, 4], ids=["short page", "cut into pieces"])
+def test_chinese_article_under_a_headline_is_kept_whole(repeats: int) -> None:
+    """Chinese and Japanese put no space after a sentence's end: a long line must still be cut there, and
+    the headline above it, as many "words" as a sentence, is not article text."""
+    line = PROSE_ZH * repeats
+    assert clean_text(f"市议会延长夜间公交服务\n\n{line}").body == line
+
+
+@pytest.mark.parametrize("paragraphs", [1, 2], ids=["one paragraph", "two paragraphs"])
+@pytest.mark.parametrize("prose", [PROSE_EN, PROSE_DE, PROSE_FR], ids=["en", "de", "fr"])
+def test_a_headline_and_a_paragraph_or_two_are_an_article(prose: list[str], paragraphs: int) -> None:
+    """Too short a page for the classifier's view of the layout: the lines that read like sentences are
+    the article, the line above them its headline."""
+    body = "\n\n".join(prose[:paragraphs])
+    article = clean_text(f"Council extends night buses\n\n{body}")
+    assert article.title == "Council extends night buses"
+    assert article.body == body

@@ -117,6 +117,15 @@ def test_first_paragraph_standing_as_bare_text_is_added_back() -> None:
     assert clean_html(html).body.split("\n\n") == PROSE_EN
 
 
+def test_first_paragraph_added_back_goes_below_a_kicker_it_contains_a_word_of() -> None:
+    first = PROSE_EN[0].replace("night bus service", "<a href='/buses'>night bus service</a>")
+    html = _page(
+        f"<article><h1>{HEADLINE}</h1><h2>Transport</h2><section class='body'>{first}<p></p>"
+        f"{_paragraphs(PROSE_EN[1:])}</section></article>"
+    )
+    assert clean_html(html).body.split("\n\n") == PROSE_EN
+
+
 def test_bare_text_of_a_container_around_the_article_is_not_added() -> None:
     notice = "We use cookies to remember your settings and to count visits, and you can refuse them here."
     html = _page(
@@ -167,3 +176,17 @@ def test_cut_lines_are_reported_with_the_rule_that_cut_them() -> None:
     assert reasons[standfirst] == "lead_heading"
     assert reasons["18.06.2023"] == "dateline"
     assert reasons["Related: Trams to run later on weekends from next month"] == "link"
+
+
+def test_a_long_paragraph_inside_a_link_is_cut_whole() -> None:
+    """Lines over 700 characters are scored in pieces (workers.blocks._pieces); the link rule must still
+    judge each piece by its whole line."""
+    teasers = " ".join(f"{sentence.rstrip('.')} and more." for sentence in PROSE_DE)
+    html = _page(
+        f"<article><h1>{HEADLINE}</h1>{_paragraphs(PROSE_EN[:3])}<a href='/more'><p>{teasers}</p></a>"
+        f"{_paragraphs(PROSE_EN[3:])}</article>"
+    )
+    article = clean_html(html)
+    assert len(teasers) > 700
+    assert article.body.split("\n\n") == PROSE_EN
+    assert {r.reason for r in article.removed if r.text in teasers} == {"link"}

@@ -46,8 +46,13 @@ HEAD_COLON_CHARS = 25
 # pages 99.9 % of lines are under 930 characters; cutting at 700 changes their F1 by under 0.0002.
 LONG_LINE_CHARS = 700
 LONG_LINE_PIECE_CHARS = 300
-# The space after a sentence's end (its closing quote or bracket included in the sentence).
-SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?。！？])|(?<=[.!?。！？][\"”’»)]))[ ]")
+# Where a long line may be cut (see _pieces): the space after a sentence's end in spaced scripts (its
+# closing quote or bracket included in the sentence), and right after one in Chinese and Japanese, which
+# put no space between sentences.
+SENTENCE_BREAK = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"”’»)]))[ ]|(?:(?<=[。！？])|(?<=[。！？][」』”’）]))(?![」』”’）])"
+)
+CJK_SENTENCE_END = re.compile(r"[。！？][」』”’）]?$")
 
 WORD = re.compile(r"\w+")
 BULLET = re.compile(r"(?:[•·▪►▸‣◦*–—-]|\d{1,2}[.)]) ")
@@ -150,22 +155,25 @@ def segment(raw: str) -> list[Block]:
 
 def _pieces(line: str) -> list[str]:
     """A long line cut after sentence ends into paragraph-sized pieces (about LONG_LINE_PIECE_CHARS,
-    a short remainder joining the piece before it). Such lines are whole articles or sections sent
+    a short remainder staying with the piece before it). Such lines are whole articles or sections sent
     without paragraph breaks; the classifier learned from pages where a paragraph is one line, and
     judged by shapes it never saw it dropped them (posted as a headline and one line, 119 of the 120
-    dev articles were refused). A line with no sentence end stays whole."""
-    pieces: list[str] = []
-    start = 0
+    dev articles were refused). A line with no sentence end stays whole; ``rejoin`` undoes the cut."""
+    starts, ends = [0], []
     for end in SENTENCE_BREAK.finditer(line):
-        if end.start() - start >= LONG_LINE_PIECE_CHARS:
-            pieces.append(line[start : end.start()])
-            start = end.end()
-    rest = line[start:]
-    if pieces and len(rest) < LONG_LINE_PIECE_CHARS // 3:
-        pieces[-1] = f"{pieces[-1]} {rest}"
-    else:
-        pieces.append(rest)
-    return pieces
+        if end.start() - starts[-1] >= LONG_LINE_PIECE_CHARS:
+            ends.append(end.start())
+            starts.append(end.end())
+    if ends and len(line) - starts[-1] < LONG_LINE_PIECE_CHARS // 3:
+        starts.pop()
+        ends.pop()
+    return [line[start:end] for start, end in zip(starts, [*ends, len(line)], strict=True)]
+
+
+def rejoin(text: str, piece: str) -> str:
+    """The text of a line again from its pieces (see _pieces), the next piece added to those before it:
+    after a space in spaced scripts, directly after a Chinese or Japanese sentence end."""
+    return f"{text}{piece}" if CJK_SENTENCE_END.search(text) else f"{text} {piece}"
 
 
 def detect_language(blocks: list[Block]) -> str:

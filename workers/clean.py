@@ -29,6 +29,7 @@ from workers.blocks import (
     final_stop,
     has_digit,
     load_model,
+    rejoin,
     segment,
     stop_words,
     truncated,
@@ -40,6 +41,11 @@ TIMESTAMP_MAX_WORDS = 6
 SHARE_BAR_MIN_CHARS = 12
 # Two lines whose lengths differ by more than this cannot be the same after normalise_line.
 SAME_TEXT_SLACK = 8
+# A page of this many blocks or fewer gives the classifier no layout to read (its context features see
+# lines without neighbours): it refused a headline and one or two paragraphs as chrome. On such a page the
+# lines that read like sentences are the article, but for a first line that does not end like one: the
+# headline (a Chinese one is as many "words" as a sentence), found as on any page.
+SHORT_PAGE_BLOCKS = 3
 # Lines shorter than this between the headline and the first paragraph are bylines and datelines.
 HEADER_MAX_WORDS = 10
 # In HTML mode trafilatura has already removed most chrome and its output lacks the surrounding page
@@ -91,11 +97,19 @@ def clean_text(raw: str, *, model: BlockModel | None = None) -> CleanArticle:
     article: on a page of menu labels the classifier still ranks one label above the others."""
     blocks = _blocks_or_fail(raw)
     language = detect_language(blocks)
-    keep = (model or load_model()).keep(blocks, stop_words(language))
-    kept = [blocks[i].text for i in np.flatnonzero(keep)]
-    if not any(final_stop(text) or len(TOKEN.findall(text)) >= HEADER_MAX_WORDS for text in kept):
+    if len(blocks) <= SHORT_PAGE_BLOCKS:
+        keep = np.array([_reads_like_a_sentence(b.text) for b in blocks])
+        keep[0] &= len(blocks) == 1 or final_stop(blocks[0].text)  # else the headline above the article
+    else:
+        keep = (model or load_model()).keep(blocks, stop_words(language))
+    if not any(_reads_like_a_sentence(blocks[i].text) for i in np.flatnonzero(keep)):
         raise ValueError("no article text found: no line the classifier kept reads like a sentence")
     return _assemble(blocks, keep, None, None, language)
+
+
+def _reads_like_a_sentence(text: str) -> bool:
+    """Ends like a sentence, or is as long as a short one."""
+    return final_stop(text) or len(TOKEN.findall(text)) >= HEADER_MAX_WORDS
 
 
 def clean_html(html: str) -> CleanArticle:
@@ -113,8 +127,9 @@ def clean_html(html: str) -> CleanArticle:
     blocks = _blocks_or_fail(article.text)
     language = detect_language(blocks)
     keep = load_model().score(blocks, stop_words(language)) >= HTML_DROP_BELOW
-    keep |= np.array([html_extract.table_row(b.text) for b in blocks])
-    cuts: dict[int, str] = {i: "link" for i, block in enumerate(blocks) if article.mostly_link(block.text)}
+    lines = _whole_lines(blocks)
+    keep |= np.array([html_extract.table_row(line) for line in lines])
+    cuts: dict[int, str] = {i: "link" for i, line in enumerate(lines) if article.mostly_link(line)}
     for i, block in enumerate(blocks):
         if not article.lead_heading(block.text):
             break
@@ -130,6 +145,15 @@ def clean_html(html: str) -> CleanArticle:
         cuts[date_line[0]] = "dateline"
         date = date_line[1]
     return _assemble(blocks, keep, article.title, date, language, cuts)
+
+
+def _whole_lines(blocks: list[Block]) -> list[str]:
+    """Each block's whole line: rules that look lines up in the page judge the pieces of a long line (see
+    blocks._pieces) by the line they came from."""
+    whole: dict[int, str] = {}
+    for b in blocks:
+        whole[b.line_no] = rejoin(whole[b.line_no], b.text) if b.line_no in whole else b.text
+    return [whole[b.line_no] for b in blocks]
 
 
 def _blocks_or_fail(text: str) -> list[Block]:
@@ -187,7 +211,7 @@ def _assemble(
         line_no = blocks[i].line_no
         if reason is None:
             if line_no == previous_body_line:  # the next piece of a long line (see blocks._pieces)
-                body[-1] = f"{body[-1]} {text}"
+                body[-1] = rejoin(body[-1], text)
             else:
                 body.append(text)
             previous_body_line = line_no

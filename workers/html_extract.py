@@ -119,9 +119,10 @@ def extract(html: str) -> HtmlArticle | None:
         title = first_line
     elements = _elements(tree, {_key(line) for line in text.splitlines()})
     text = _complete_fragment(text, [e for e in elements if e.container is not None])
-    text = _recover_lead_texts(tree, text)
+    lead_headings = _lead_headings(doc.body)
+    text = _recover_lead_texts(tree, text, lead_headings)
     text = _recover_quotes(text, elements)
-    return HtmlArticle(text, title, date, _link_keys(elements), _lead_headings(doc.body))
+    return HtmlArticle(text, title, date, _link_keys(elements), lead_headings)
 
 
 def table_row(line: str) -> bool:
@@ -165,13 +166,15 @@ def _unwrap_layout_tables(body: HtmlElement) -> bool:
     return bool(layout)
 
 
-def _recover_lead_texts(tree: HtmlElement, text: str) -> str:
+def _recover_lead_texts(tree: HtmlElement, text: str, lead_headings: frozenset[str]) -> str:
     """Add the paragraphs trafilatura drops when they stand as bare text at the start of a container whose
     later paragraphs it kept (``<div>First paragraph <a>link</a> ...<br><br>Second paragraph``): such a
     run of text (up to the first element that is not inline, see LEAD_TEXT_MIN_WORDS) goes before the
-    first of trafilatura's lines found in the container's own later text (its text between elements and
-    that of its paragraphs and inline elements, not that of nested containers: the bare text of a wrapper
-    around the whole page is not the article's), unless its text already holds those words."""
+    first of trafilatura's lines found, as whole words, in the container's own later text (its text between
+    elements and that of its paragraphs and inline elements, not that of nested containers: the bare text
+    of a wrapper around the whole page is not the article's), unless its text already holds those words.
+    The headings above trafilatura's first paragraph (``lead_headings``) are not candidates: a kicker
+    such as "Transport" is found in many an article's text, and the paragraph must go below it."""
     extracted = "".join(_WORD.findall(text.casefold()))
     lines: list[str] = []
     keys: list[str] = []
@@ -201,7 +204,9 @@ def _recover_lead_texts(tree: HtmlElement, text: str) -> str:
         if not lines:  # keyed only now: most pages have no such text
             lines = [line for line in text.splitlines() if line.strip()]
             keys = [_key(line) for line in lines]
-        first = next((i for i, key in enumerate(keys) if key and key in later), None)
+        later = f" {later} "
+        found = (i for i, key in enumerate(keys) if key and f" {key} " in later and key not in lead_headings)
+        first = next(found, None)
         if first is not None and first not in additions:
             additions[first] = lead
     if not additions:
