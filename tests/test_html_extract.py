@@ -6,6 +6,7 @@ next to ordinary article prose.
 
 from __future__ import annotations
 
+import pytest
 from prose import PROSE_DE, PROSE_EN
 
 from workers import html_extract
@@ -108,19 +109,11 @@ def test_layout_table_gives_the_article_column_line_by_line() -> None:
     assert article.body.split("\n\n") == PROSE_EN
 
 
-def test_first_paragraph_standing_as_bare_text_is_added_back() -> None:
+@pytest.mark.parametrize("kicker", ["", "<h2>Transport</h2>"], ids=["no kicker", "kicker word in the text"])
+def test_first_paragraph_standing_as_bare_text_is_added_back_below_any_kicker(kicker: str) -> None:
     first = PROSE_EN[0].replace("night bus service", "<a href='/buses'>night bus service</a>")
     html = _page(
-        f"<article><h1>{HEADLINE}</h1><section class='body'>{first}<p></p>"
-        f"{_paragraphs(PROSE_EN[1:])}</section></article>"
-    )
-    assert clean_html(html).body.split("\n\n") == PROSE_EN
-
-
-def test_first_paragraph_added_back_goes_below_a_kicker_it_contains_a_word_of() -> None:
-    first = PROSE_EN[0].replace("night bus service", "<a href='/buses'>night bus service</a>")
-    html = _page(
-        f"<article><h1>{HEADLINE}</h1><h2>Transport</h2><section class='body'>{first}<p></p>"
+        f"<article><h1>{HEADLINE}</h1>{kicker}<section class='body'>{first}<p></p>"
         f"{_paragraphs(PROSE_EN[1:])}</section></article>"
     )
     assert clean_html(html).body.split("\n\n") == PROSE_EN
