@@ -92,9 +92,10 @@ def normalise_line(line: str) -> str:
 
 
 def clean_text(raw: str, *, model: BlockModel | None = None) -> CleanArticle:
-    """Clean scraped page text. ``model`` defaults to the shipped one (training passes its own). A page
-    where no kept line reads like a sentence (ends like one, or is as long as a short one) has no
-    article: on a page of menu labels the classifier still ranks one label above the others."""
+    """Clean scraped page text. ``model`` defaults to the shipped one (training passes its own); pages too
+    short for it are decided as SHORT_PAGE_BLOCKS says. A page where no kept line reads like a sentence
+    (ends like one, or is as long as a short one) has no article: on a page of menu labels the classifier
+    still ranks one label above the others."""
     blocks = _blocks_or_fail(raw)
     language = detect_language(blocks)
     if len(blocks) <= SHORT_PAGE_BLOCKS:
