@@ -2,12 +2,17 @@
 
     python -m bench.clustering ../shared/bench/events/syndication-dev.jsonl [--workers 2]
     python -m bench.clustering ../shared/bench/events/wikinews-dev.jsonl
+    python -m bench.clustering ../shared/bench/events/syndication-dev.jsonl \
+        --originals ../shared/bench/events/wikinews-dev.jsonl
 
 Rows are accepted exactly as the API accepts them (validation, storage, queueing), then N real RQ worker
 processes drain the queue, so the figures include cleaning, signatures, Redis and concurrency. Without
 --redis-url a fresh embedded Redis in a temporary folder is used, so runs never mix with other data.
 Near-duplicate groups (canonical_id) are scored against `copy_of` when the file has it; story clusters
-(cluster_id) against `event` or `cluster`.
+(cluster_id) against `event` or `cluster`. With --originals (the file whose rows the dev file's rows are
+copies of, by `copy_of`), the bodies extracted from the rows that wrap a whole original in page chrome are
+scored against the original's text with the AEB metric: chrome stripping as it does on a stream, where the
+learned boilerplate takes part.
 """
 
 from __future__ import annotations
@@ -24,12 +29,13 @@ from pathlib import Path
 
 from redis import Redis
 
+from bench.extraction import DEFAULT_AEB, aeb_metric
 from bench.metrics import adjusted_rand_index, bcubed
 from service.embedded_redis import EmbeddedRedis
 from service.ingest import submit
 from service.schemas import ArticleIn
 from workers.settings import get_settings
-from workers.store import Store
+from workers.store import Store, decompress
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +54,7 @@ def as_article(row: dict, prefix: str) -> ArticleIn:
     )
 
 
-def run(path: Path, redis_url: str, workers: int, limit: int | None) -> None:
+def run(path: Path, redis_url: str, workers: int, limit: int | None, originals: Path | None) -> None:
     rows = load(path, limit)
     prefix = f"bench{secrets.token_hex(3)}-"
     os.environ["REDIS_URL"] = redis_url
@@ -96,6 +102,18 @@ def run(path: Path, redis_url: str, workers: int, limit: int | None) -> None:
     p, r, f = bcubed(gold, cluster)
     ari = adjusted_rand_index(gold, cluster)
     print(f"  story clusters: ARI {ari:.3f}, B-cubed P {p:.3f} R {r:.3f} F1 {f:.3f}")
+    if originals:
+        texts = {row["id"]: row["text"] for row in load(originals, None)}
+        wrapped = [r for r in rows if r["id"] == r.get("copy_of") and r["id"] in texts]
+        bodies = {}
+        for row in wrapped:
+            found = results[prefix + row["id"]]
+            bodies[row["id"]] = decompress(found[0].get("body")) if found else ""
+        m = aeb_metric(DEFAULT_AEB.parent)(bodies, {r["id"]: texts[r["id"]] for r in wrapped}, n_bootstrap=0)
+        print(
+            f"  bodies of the {len(wrapped)} wrapped originals against their text: "
+            f"F1 {m['f1']:.3f}  P {m['precision']:.3f}  R {m['recall']:.3f}"
+        )
 
 
 def main() -> None:
@@ -108,14 +126,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--limit", type=int, default=None, help="only the first N rows")
     parser.add_argument("--redis-url", default=None, help="default: a fresh embedded Redis")
+    parser.add_argument(
+        "--originals", type=Path, default=None, help="JSONL of the originals the rows copy (see above)"
+    )
     args = parser.parse_args()
     if args.redis_url:
-        run(args.file, args.redis_url, args.workers, args.limit)
+        run(args.file, args.redis_url, args.workers, args.limit, args.originals)
         return
     with tempfile.TemporaryDirectory() as tmp:
         embedded = EmbeddedRedis(Path(tmp))
         try:
-            run(args.file, embedded.start(), args.workers, args.limit)
+            run(args.file, embedded.start(), args.workers, args.limit, args.originals)
         finally:
             embedded.stop()
 

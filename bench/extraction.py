@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_AEB = REPO.parent / "shared" / "bench" / "aeb"
 
 
-def _corpus(score_dir: Path) -> Callable[..., dict[str, float]]:
+def aeb_metric(score_dir: Path) -> Callable[..., dict[str, float]]:
     """The benchmark's metric, imported from the folder that holds aeb_score.py."""
     sys.path.insert(0, str(score_dir))
     from aeb_score import corpus  # type: ignore[import-not-found]
@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--skip-html", action="store_true", help="text mode only (HTML mode is slower)")
     args = parser.parse_args(argv)
 
-    corpus = _corpus(args.score_dir or args.truth.parent.parent)
+    corpus = aeb_metric(args.score_dir or args.truth.parent.parent)
     truth = json.loads(args.truth.read_text(encoding="utf-8"))
     golds = {k: v["articleBody"] for k, v in truth.items()}
     texts = {k: (args.text_dir / f"{k}.txt").read_text(encoding="utf-8") for k in golds}

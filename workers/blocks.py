@@ -677,7 +677,13 @@ class Smoothing:
     power ``length_power``, so one long paragraph outweighs a few short teasers), widen it over adjacent
     blocks scoring at least ``edge`` (a closing sentence followed by furniture scores lower than the
     paragraphs before it), keep what scores at least ``inside`` within it, and outside it only what
-    scores at least ``outside``."""
+    scores at least ``outside``.
+
+    Lines ``known`` as the stream's boilerplate (seen in many unrelated articles, workers.boilerplate)
+    are no evidence of where the article is: they weigh nothing when the region is chosen, so that a
+    site's long legal notice cannot outweigh a short article, nor split one it sits inside. Within the
+    chosen region they are judged by their score as any line: a quote that several outlets carry stays
+    in each article."""
 
     run_level: float
     length_power: float
@@ -685,17 +691,22 @@ class Smoothing:
     inside: float
     outside: float
 
-    def keep(self, scores: np.ndarray, blocks: list[Block]) -> np.ndarray:
-        """Boolean keep decision per block."""
+    def keep(self, scores: np.ndarray, blocks: list[Block], known: np.ndarray | None = None) -> np.ndarray:
+        """Boolean keep decision per block; ``known`` flags the blocks known as boilerplate."""
         chars = np.array([len(b.text) for b in blocks], dtype=np.float64)
-        start, end = densest_run((scores - self.run_level) * chars**self.length_power)
-        while start > 0 and scores[start - 1] >= self.edge:
+        weights = (scores - self.run_level) * chars**self.length_power
+        evidence = scores
+        if known is not None:
+            weights = np.where(known, 0.0, weights)
+            evidence = np.where(known, 0.0, scores)
+        start, end = densest_run(weights)
+        while start > 0 and evidence[start - 1] >= self.edge:
             start -= 1
-        while end < len(scores) - 1 and scores[end + 1] >= self.edge:
+        while end < len(scores) - 1 and evidence[end + 1] >= self.edge:
             end += 1
         idx = np.arange(len(blocks))
         inside = (idx >= start) & (idx <= end)
-        return (inside & (scores >= self.inside)) | (scores >= self.outside)
+        return (inside & (scores >= self.inside)) | (evidence >= self.outside)
 
 
 @dataclass(frozen=True)
@@ -708,10 +719,6 @@ class BlockModel:
     def score(self, blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
         """Probability that each block is article text, judged block by block."""
         return self.scorer.predict(block_features(blocks, stops))
-
-    def keep(self, blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
-        """Boolean keep decision per block, after smoothing along the page."""
-        return self.smoothing.keep(self.score(blocks, stops), blocks)
 
     def to_json(self) -> dict:
         """The shipped form: feature names, the scorer's weights and bins, and smoothing parameters."""

@@ -25,6 +25,7 @@ from workers.blocks import (
     WORD,
     Block,
     BlockModel,
+    Smoothing,
     detect_language,
     final_stop,
     has_digit,
@@ -91,21 +92,50 @@ def normalise_line(line: str) -> str:
     return " ".join(text.split()).strip(_EDGE_PUNCT)
 
 
-def clean_text(raw: str, *, model: BlockModel | None = None) -> CleanArticle:
-    """Clean scraped page text. ``model`` defaults to the shipped one (training passes its own); pages too
-    short for it are decided as SHORT_PAGE_BLOCKS says. A page where no kept line reads like a sentence
-    (ends like one, or is as long as a short one) has no article: on a page of menu labels the classifier
-    still ranks one label above the others."""
+@dataclass(frozen=True)
+class ScoredText:
+    """A text page segmented and scored, its keep decisions not made yet. The pipeline keeps it so that
+    the decisions can be made again once the stream has shown which of the page's lines are boilerplate
+    (see ``workers.boilerplate``), without segmenting, detecting the language and scoring a second time.
+    ``scores`` is None on a page too short for the classifier (SHORT_PAGE_BLOCKS)."""
+
+    blocks: list[Block]
+    language: str
+    scores: np.ndarray | None
+    smoothing: Smoothing | None
+
+    def keep(self, known: np.ndarray | None = None) -> np.ndarray:
+        """Keep decision per block; ``known`` flags blocks known as boilerplate (see Smoothing.keep)."""
+        if self.scores is None or self.smoothing is None:
+            keep = np.array([_reads_like_a_sentence(b.text) for b in self.blocks])
+            keep[0] &= len(self.blocks) == 1 or final_stop(self.blocks[0].text)  # else the headline
+            return keep
+        return self.smoothing.keep(self.scores, self.blocks, known)
+
+    def article(self, keep: np.ndarray) -> CleanArticle:
+        """The article those decisions make. A page where no kept line reads like a sentence (ends like
+        one, or is as long as a short one) has no article: on a page of menu labels the classifier still
+        ranks one label above the others."""
+        if not any(_reads_like_a_sentence(self.blocks[i].text) for i in np.flatnonzero(keep)):
+            raise ValueError("no article text found: no line the classifier kept reads like a sentence")
+        return _assemble(self.blocks, keep, None, None, self.language)
+
+
+def score_text(raw: str, *, model: BlockModel | None = None) -> ScoredText:
+    """Segment scraped page text, detect its language and score its blocks. ``model`` defaults to the
+    shipped one (training passes its own)."""
     blocks = _blocks_or_fail(raw)
     language = detect_language(blocks)
     if len(blocks) <= SHORT_PAGE_BLOCKS:
-        keep = np.array([_reads_like_a_sentence(b.text) for b in blocks])
-        keep[0] &= len(blocks) == 1 or final_stop(blocks[0].text)  # else the headline above the article
-    else:
-        keep = (model or load_model()).keep(blocks, stop_words(language))
-    if not any(_reads_like_a_sentence(blocks[i].text) for i in np.flatnonzero(keep)):
-        raise ValueError("no article text found: no line the classifier kept reads like a sentence")
-    return _assemble(blocks, keep, None, None, language)
+        return ScoredText(blocks, language, None, None)
+    model = model or load_model()
+    return ScoredText(blocks, language, model.score(blocks, stop_words(language)), model.smoothing)
+
+
+def clean_text(raw: str, *, model: BlockModel | None = None) -> CleanArticle:
+    """Clean scraped page text judged on its own (see ScoredText for the pages it refuses)."""
+    page = score_text(raw, model=model)
+    return page.article(page.keep())
 
 
 def _reads_like_a_sentence(text: str) -> bool:

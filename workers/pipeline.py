@@ -1,5 +1,5 @@
-"""One job's work: load → clean → wait for earlier articles → drop learned boilerplate → sign → find
-copies → place stories → store.
+"""One job's work: load → clean → wait for earlier articles → reconsider with learned boilerplate → sign
+→ find copies → place stories → store.
 
 Each step handles the whole job's articles at once, so Redis sees a few pipelines per job rather than a
 few round trips per article. Processing is idempotent: an article already settled is skipped, and every
@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass, replace
 
 from workers import guard
-from workers.boilerplate import BODY_MIN_GROUPS, apply_support, line_key, paragraphs
-from workers.clean import CleanArticle, clean_text
+from workers.boilerplate import BODY_MIN_GROUPS, apply_support, line_key, page_lines, paragraphs, reconsider
+from workers.clean import CleanArticle, ScoredText, score_text
 from workers.cluster import find_copies, place_story
 from workers.dates import normalise_date, to_timestamp
 from workers.errors import PermanentError
@@ -38,6 +38,10 @@ class Cleaned:
     seq: int
     source: str | None
     article: CleanArticle
+    # a text page as scored, for choosing its article again once its boilerplate is known (None: HTML)
+    page: ScoredText | None
+    # the hash of each line of the page (see boilerplate.page_lines), by its text
+    line_keys: dict[str, bytes]
     title: str | None
     published_at: str | None
 
@@ -55,16 +59,21 @@ def _text(row: dict[str, bytes], name: str) -> str | None:
     return value.decode() if value else None
 
 
-def _clean(row: dict[str, bytes]) -> CleanArticle:
+def _clean(row: dict[str, bytes]) -> tuple[CleanArticle, ScoredText | None]:
     raw = decompress(row.get("raw"))
+    page = None
     try:
-        # HTML goes through the guard: a pathological page fails alone, within a time limit
-        article = guard.clean_html(raw) if _text(row, "kind") == "html" else clean_text(raw)
+        if _text(row, "kind") == "html":
+            # HTML goes through the guard: a pathological page fails alone, within a time limit
+            article = guard.clean_html(raw)
+        else:
+            page = score_text(raw)
+            article = page.article(page.keep())
     except ValueError as exc:
         raise PermanentError(str(exc)) from exc
     if not article.body.strip():
         raise PermanentError("no article text was found: every block of the page looked like page chrome")
-    return article
+    return article, page
 
 
 def _published(row: dict[str, bytes], article: CleanArticle) -> str | None:
@@ -128,22 +137,27 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
     cleaned: list[Cleaned] = []
     for aid, row in pending:
         try:
-            article = _clean(row)
+            article, page = _clean(row)
         except PermanentError as exc:
             results.append((aid, "failed", {"error": str(exc)}))
             continue
         title = _text(row, "title_given") or article.title
+        keys = {line: line_key(line) for line in page_lines(article)}
+        published = _published(row, article)
         cleaned.append(
-            Cleaned(aid, int(row["seq"]), _text(row, "source"), article, title, _published(row, article))
+            Cleaned(aid, int(row["seq"]), _text(row, "source"), article, page, keys, title, published)
         )
 
     if pending:
         wait_for_earlier(store, min(int(row["seq"]) for _, row in pending), settings)
-    line_keys = [[line_key(p) for p in paragraphs(c.article)] for c in cleaned]
     signed: list[str] = []
-    for i, support in enumerate(store.line_support(line_keys)):
-        article, text = apply_support(cleaned[i].article, support)
-        cleaned[i] = replace(cleaned[i], article=article)
+    supports = store.line_support([list(c.line_keys.values()) for c in cleaned])
+    for i, (c, groups) in enumerate(zip(cleaned, supports, strict=True)):
+        support = dict(zip(c.line_keys, groups, strict=True))
+        article = c.article if c.page is None else reconsider(c.article, c.page, support)
+        # a paragraph made anew by reconsider (pieces of a long line first cut one by one) counts as unseen
+        article, text = apply_support(article, [support.get(p, 0) for p in paragraphs(article)])
+        cleaned[i] = replace(c, article=article)
         signed.append(text)
     signatures = sign(signed, settings.num_perm, settings.shingle_size, settings.seed)
     stamps = [to_timestamp(c.published_at) if c.published_at else None for c in cleaned]
@@ -156,7 +170,7 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
         settings,
     )
     store.record_lines(
-        [(c.seq, copies.root, keys) for c, copies, keys in zip(cleaned, placed, line_keys, strict=True)],
+        [(c.seq, copies.root, list(c.line_keys.values())) for c, copies in zip(cleaned, placed, strict=True)],
         BODY_MIN_GROUPS,
     )
 
