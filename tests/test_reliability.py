@@ -25,7 +25,7 @@ from rq.job import Job
 
 from service.embedded_redis import socket_path
 from workers import pipeline
-from workers.jobs import RETRY_INTERVALS
+from workers.jobs import RETRY_INTERVALS, HeartbeatWorker
 from workers.pipeline import process
 from workers.settings import Settings, get_settings
 from workers.store import Store
@@ -562,3 +562,18 @@ def test_an_article_that_trips_a_fault_fails_alone_and_its_batch_finishes(
     assert all(found[a["id"]]["status"] == "done" for a in articles if a["id"] != "poison")
     progress = api.http.get(f"/batches/{batch_id}").json()
     assert (progress["done"], progress["failed"], progress["total"]) == (5, 1, 6)
+
+
+def test_a_worker_stops_promptly_after_its_control_channel_went_quiet(redis: Redis) -> None:
+    """A worker listens on a pub/sub channel for stop commands. Stopping it unsubscribes and ends that
+    listener; when the listener has already read the unsubscribe reply, it waits for a new subscription
+    (RQ asks it to wait 60 s) and, since redis-py 8.2 joins it on stop, every worker exit (a burst worker
+    draining a queue, a deploy stopping workers) stalled for a minute. It must take seconds."""
+    worker = HeartbeatWorker([Queue("quiet", connection=redis)], connection=redis)
+    worker.subscribe()
+    worker.pubsub.unsubscribe()
+    wait_until(lambda: not worker.pubsub.subscribed, 10, "the listener read the unsubscribe reply", 0.01)
+    time.sleep(0.2)  # the listener is back in its wait for a subscription
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert time.monotonic() - started < 5

@@ -120,6 +120,8 @@ HEARTBEAT_TTL = 15
 MAINTENANCE_EVERY = 5
 # An idle worker blocks on the queue for WORKER_TTL - 15 s at a time (RQ's rule) and sweeps in between.
 WORKER_TTL = 20
+# Longest wait of the thread that listens for stop commands on the worker's pub/sub channel (RQ waits 60 s).
+CONTROL_LISTEN_SECONDS = 1.0
 
 
 class HeartbeatWorker(SimpleWorker):
@@ -141,6 +143,20 @@ class HeartbeatWorker(SimpleWorker):
 
     def get_heartbeat_ttl(self, job: Any, working_time: float = 0.0) -> int:
         return self.heartbeat_ttl
+
+    def subscribe(self) -> None:
+        """RQ's control channel, listened to in waits of CONTROL_LISTEN_SECONDS instead of 60 s. When the
+        worker stops, the listener often reads the unsubscribe reply before it is told to end, and then
+        waits that long for a new subscription; since redis-py 8.2 the stop joins the listener, so every
+        exit of a worker (a burst worker draining the queue, a deploy stopping workers) stalled a minute."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        # RQ declares the attribute without a type, as None
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=CONTROL_LISTEN_SECONDS,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )
 
     def execute_job(self, job: Any, queue: Any) -> None:
         execution = self.prepare_execution(job)
