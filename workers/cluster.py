@@ -73,9 +73,23 @@ def _is_copy(a: Signature, b: Signature, settings: Settings) -> bool:
     return long_enough and containment(a, b) >= settings.dup_containment
 
 
-def _in_window(ts: float, first: float | None, last: float | None, days: int) -> bool:
-    assert first is not None and last is not None
-    return first - days * DAY <= ts <= last + days * DAY
+def join_threshold(
+    ts: float | None, first: float | None, last: float | None, settings: Settings
+) -> float | None:
+    """The similarity an article needs to join a cluster, or None when the cluster lies outside the
+    article's date window.
+
+    Two dated articles written the same day need less textual evidence to be one story than two written
+    days apart: the threshold is story_threshold within the cluster's own time span and rises by
+    story_threshold_per_day for each day between the article and that span. An undated article (or a
+    cluster of undated ones) has no such evidence and gets the stricter story_threshold_undated.
+    """
+    if ts is None or first is None or last is None:
+        return settings.story_threshold_undated
+    gap_days = max(0.0, first - ts, ts - last) / DAY
+    if gap_days > settings.story_window_days:
+        return None
+    return settings.story_threshold + settings.story_threshold_per_day * gap_days
 
 
 def place_story(store: Store, seq: int, terms: SalientTerms, ts: float | None, settings: Settings) -> int:
@@ -100,10 +114,9 @@ def place_story(store: Store, seq: int, terms: SalientTerms, ts: float | None, s
             term_versions, clusters = store.story_candidates(ranked, CANDIDATE_CLUSTERS)
         best, best_score, base = None, 0.0, {}
         for info in clusters:
-            dated = ts is not None and info.first is not None
-            if dated and not _in_window(ts, info.first, info.last, settings.story_window_days):  # type: ignore[arg-type]
+            threshold = join_threshold(ts, info.first, info.last, settings)
+            if threshold is None:
                 continue
-            threshold = settings.story_threshold if dated else settings.story_threshold_undated
             score = cluster_score(vector, info.centroid, max(info.vectors, 1))
             if score >= threshold and (
                 score > best_score or (score == best_score and best is not None and info.id < best)

@@ -39,8 +39,10 @@ class Settings(BaseSettings):
     SAMESTORY_DUP_JACCARD          Estimated Jaccard similarity above which two articles are copies
                                    whatever their lengths (default 0.5).
     SAMESTORY_STORY_WINDOW_DAYS    Days either side of published_at searched for the same story (default 3).
-    SAMESTORY_STORY_THRESHOLD      Mean cosine similarity to a story's articles needed to join it
-                                   (default 0.15).
+    SAMESTORY_STORY_THRESHOLD      Mean cosine similarity to a story's articles needed to join it, for a
+                                   dated article within the story's time span (default 0.10).
+    SAMESTORY_STORY_THRESHOLD_PER_DAY  Added to that threshold for each day between a dated article and the
+                                   story's time span (default 0.03).
     SAMESTORY_STORY_THRESHOLD_UNDATED  The same, for articles without a date: stricter (default 0.18).
     SAMESTORY_ORDER_WAIT           Seconds a job waits for earlier-numbered articles to settle before it
                                    groups its own, so that any number of workers groups articles exactly
@@ -69,7 +71,8 @@ class Settings(BaseSettings):
     dup_containment: float = Field(default=0.6, gt=0, le=1)
     dup_jaccard: float = Field(default=0.5, gt=0, le=1)
     story_window_days: int = Field(default=3, ge=0, le=365)
-    story_threshold: float = Field(default=0.15, gt=0, le=1)
+    story_threshold: float = Field(default=0.10, gt=0, le=1)
+    story_threshold_per_day: float = Field(default=0.03, ge=0, le=1)
     story_threshold_undated: float = Field(default=0.18, gt=0, le=1)
     order_wait: float = Field(default=30.0, ge=0, le=3600)
     api_keys: str = ""
