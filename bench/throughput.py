@@ -633,6 +633,7 @@ class GoldStories:
         self.keys: dict[int, tuple[str, int]] = {}
         self.clusters: dict[tuple[str, int], int] = {}
         self.centroids: dict[tuple[str, int], dict[str, float]] = {}
+        self.members: dict[tuple[str, int], int] = {}
 
     def expect(self, text: str, i: int) -> None:
         self.pending[text] = self.corpus.label(i)
@@ -683,9 +684,11 @@ class GoldStories:
 
     def place_story(self, store: Any, seq: int, vector: SalientTerms, ts: float | None, settings: Any) -> int:
         from workers.store import StoryCheck
-        from workers.terms import add_to_centroid
+        from workers.terms import add_to_centroid, cluster_score
 
         key = self.keys.pop(id(vector))
+        members = self.members.get(key, 0)
+        score = cluster_score(vector, self.centroids.get(key, {}), members) if members else 0.0
         centroid = add_to_centroid(self.centroids.get(key, {}), vector)
         terms = sorted(vector, key=lambda t: -vector[t])[: self.posted_terms]
         placed = store.assign_story(
@@ -696,8 +699,10 @@ class GoldStories:
             StoryCheck({}, {}),
             terms,
             list(vector.listed),
+            score,
         )
         self.clusters[key], self.centroids[key] = placed, centroid
+        self.members[key] = members + 1
         return int(placed)
 
 

@@ -151,9 +151,17 @@ class ClusterArticle(BaseModel):
     canonical_id: str
 
 
+REPRESENTATIVE = (
+    "The cluster's representative article: of its originals, the one most similar on average to the "
+    "cluster's other articles when it joined (the first article while the cluster has two)."
+)
+
+
 class ClusterOut(BaseModel):
     id: str
     size: int = Field(description="Articles in the whole cluster, copies included.")
+    representative_id: str | None = Field(description=REPRESENTATIVE)
+    title: str | None = Field(description="The representative article's title: the story's headline.")
     articles: list[ClusterArticle] = Field(
         description="One page of the cluster's articles, in order of arrival (the first seen first)."
     )
@@ -168,6 +176,8 @@ class ClusterOut(BaseModel):
 class ClusterSummary(BaseModel):
     id: str
     size: int
+    representative_id: str | None = Field(description=REPRESENTATIVE)
+    title: str | None = Field(description="The representative article's title: the story's headline.")
     first_published: str | None
     last_published: str | None
 

@@ -71,6 +71,7 @@ def test_a_merged_cluster_answers_as_its_survivor(api: Api) -> None:
         assert cluster["id"] == survivor
         assert sorted(a["id"] for a in cluster["articles"]) == ["digest", "harbour", "vaccine"]
         assert cluster["size"] == 3
+        assert cluster["representative_id"] == "harbour"  # of two equal sides, the survivor's
     assert api.http.get("/stats").json()["clusters"] == 1
 
 
@@ -172,3 +173,43 @@ def test_loosely_alike_write_ups_are_one_story_when_written_close_in_time(
         api.drain()
     same = article(api, "aground")["cluster_id"] == article(api, "evacuated")["cluster_id"]
     assert same == one_story
+
+
+# A third write-up that tells what both others tell: more similar to each of them than they are to each
+# other (mean similarity about 0.5 against their 0.16), so the most central of the three.
+ROUND_UP = [
+    "The Baltic Aurora, a ferry on the night route from Turku to Mariehamn, struck rocks off Utö with 212 "
+    "people aboard; the coast guard and rescue boats from the islands took everyone ashore within hours.",
+    "Evacuated travellers spent the morning in a school gym on Utö, where volunteers brought blankets, "
+    "while divers began inspecting the hull and investigators asked why the ship left the channel.",
+    "The crew was praised for keeping the evacuation orderly, and the operator has cancelled crossings "
+    "between Turku and Mariehamn for the rest of the week.",
+]
+
+
+def test_a_cluster_is_represented_by_its_most_central_article_and_its_headline(api: Api) -> None:
+    for article_id, paragraphs, title in (
+        ("aground", AGROUND, "Ferry runs aground off Utö"),
+        ("evacuated", EVACUATED, "A night on the rocks"),
+        ("round-up", ROUND_UP, "Baltic Aurora: what we know"),
+    ):
+        row = {
+            "id": article_id,
+            "text": page(paragraphs, "Daily"),
+            "title": title,
+            "published_at": "2024-05-04",
+        }
+        api.http.post("/articles", json=row)
+        api.drain()
+    cluster_id = article(api, "aground")["cluster_id"]
+    assert {article(api, a)["cluster_id"] for a in ("evacuated", "round-up")} == {cluster_id}
+
+    cluster = api.http.get(f"/clusters/{cluster_id}").json()
+    assert (cluster["representative_id"], cluster["title"]) == ("round-up", "Baltic Aurora: what we know")
+    (listed,) = api.http.get("/clusters").json()["clusters"]
+    assert (listed["representative_id"], listed["title"]) == ("round-up", "Baltic Aurora: what we know")
+
+    # a takedown of the representative: the oldest article left stands in
+    assert api.http.delete("/articles/round-up").status_code == 204
+    cluster = api.http.get(f"/clusters/{cluster_id}").json()
+    assert (cluster["representative_id"], cluster["title"]) == ("aground", "Ferry runs aground off Utö")

@@ -131,6 +131,7 @@ def place_story(store: Store, seq: int, terms: SalientTerms, ts: float | None, s
             check,
             ranked[:POSTED_TERMS],
             list(terms.listed),
+            best_score,
         )
         if placed is not None:
             return placed

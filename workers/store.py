@@ -75,8 +75,15 @@ local function merge(a, b)
     redis.call('HSET', I .. ':gcl', g, keep)
     redis.call('SADD', I .. ':clm:' .. keep, g)
   end
+  local kn = tonumber(redis.call('HGET', kinfo, 'n') or '0')
+  local ln = tonumber(redis.call('HGET', linfo, 'n') or '0')
+  if ln > kn then  -- the larger cluster's representative represents both
+    local rep = redis.call('HMGET', linfo, 'rep', 'rs')
+    if rep[1] then redis.call('HSET', kinfo, 'rep', rep[1]) end
+    if rep[2] then redis.call('HSET', kinfo, 'rs', rep[2]) else redis.call('HDEL', kinfo, 'rs') end
+  end
   redis.call('HINCRBY', kinfo, 'size', tonumber(redis.call('HGET', linfo, 'size') or '0'))
-  redis.call('HINCRBY', kinfo, 'n', tonumber(redis.call('HGET', linfo, 'n') or '0'))
+  redis.call('HINCRBY', kinfo, 'n', ln)
   widen(keep, redis.call('HGET', linfo, 'first') or '')
   widen(keep, redis.call('HGET', linfo, 'last') or '')
   local kc = redis.call('HGET', I .. ':cent', keep)
@@ -320,7 +327,11 @@ return out
 #       ("kind name expected-version" triples), the terms to post under, the listed words to count
 #       (document frequencies: ':df', articles counted: ':dfn'); each list one string, its items separated
 #       by spaces (terms have none: `workers.terms` splits text on whitespace), since the client encodes
-#       each argument at ~0.6 us and an article has over a hundred of them.
+#       each argument at ~0.6 us and an article has over a hundred of them; last, the article's mean
+#       similarity to the chosen cluster's articles.
+# The cluster's representative ('rep', a group's first article) is its article most similar on average to
+# the others when it joined ('rs'): a newcomer scoring higher takes over. The founder scores what the
+# second article scored against it, the same pair's similarity, so it stays while the cluster has two.
 # Optimistic concurrency: the caller scored clusters it read earlier; if any of them changed, or a cluster
 # was posted under one of its terms since, the decision may be stale: return {'conflict'} and it retries.
 # Counting here, after the check that the group is not placed yet, counts each original exactly once.
@@ -351,6 +362,12 @@ if cid == '0' then
   redis.call('HINCRBY', I .. ':stats', 'created', 1)
 end
 local info = I .. ':cli:' .. cid
+local score, joined = tonumber(ARGV[8]), tonumber(redis.call('HGET', info, 'n'))
+if joined == 1 then
+  redis.call('HSET', info, 'rs', score)
+elseif joined > 1 and score > tonumber(redis.call('HGET', info, 'rs') or '-1') then
+  redis.call('HSET', info, 'rep', r, 'rs', score)
+end
 redis.call('HSET', I .. ':gcl', r, cid)
 redis.call('SADD', I .. ':clm:' .. cid, r)
 redis.call('HINCRBY', info, 'size', 1 + redis.call('SCARD', I .. ':dupm:' .. r))
@@ -426,6 +443,9 @@ else
     if cid then
       redis.call('HSET', I .. ':gcl', heir, cid)
       redis.call('SADD', I .. ':clm:' .. cid, heir)
+      -- the heir has the same text: it represents the cluster as well as the article it replaces
+      local info = I .. ':cli:' .. cid
+      if redis.call('HGET', info, 'rep') == seq then redis.call('HSET', info, 'rep', heir) end
     end
   end
 end
@@ -438,6 +458,16 @@ if cid then
     redis.call('ZREM', I .. ':bysize', cid)
     redis.call('HINCRBY', I .. ':stats', 'clusters', -1)
   else
+    if redis.call('HGET', info, 'rep') == seq then
+      -- its representative is gone with its whole group: the oldest group left stands in until a
+      -- newcomer more similar to the others takes over
+      local oldest
+      for _, m in ipairs(redis.call('SMEMBERS', I .. ':clm:' .. cid)) do
+        if not oldest or tonumber(m) < tonumber(oldest) then oldest = m end
+      end
+      if oldest then redis.call('HSET', info, 'rep', oldest) end
+      redis.call('HDEL', info, 'rs')
+    end
     redis.call('HINCRBY', info, 'ver', 1)
     touch(cid)
   end
@@ -454,13 +484,14 @@ return {id_of(r) or '', cid or ''}
 """
 
 # ARGV: cluster, the last article number of the previous page (0 for the first), page size.
-# Returns {live cluster or '' if none, size, first, last, more (1 when articles follow this page), n, then
+# Returns {live cluster or '' if none, size, first, last, representative's id, more (1 when articles
+# follow this page), n, then
 # for each of the page's n articles in order of arrival: seq, id, canonical id, then the sources of all
 # the cluster's articles}. One walk over the cluster's members on the server (a few hundred cheap reads for
 # the largest clusters); what crosses the network and what the client decodes is one page.
 _CLUSTER_PAGE = """
 local cid = live_cluster(ARGV[1])
-local info = redis.call('HMGET', I .. ':cli:' .. cid, 'size', 'first', 'last')
+local info = redis.call('HMGET', I .. ':cli:' .. cid, 'size', 'first', 'last', 'rep')
 if not info[1] then return {''} end
 local after, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
 local root_of, all, seqs = {}, {}, {}
@@ -483,7 +514,9 @@ end
 table.sort(names)
 table.sort(seqs)
 local shown = math.min(limit, #seqs)
-local out = {cid, info[1], info[2] or '', info[3] or '', #seqs > limit and 1 or 0, shown}
+local rep = info[4] and entries[tonumber(info[4])]
+local out = {cid, info[1], info[2] or '', info[3] or '', rep and string.match(rep, '^[^\\t]*') or '',
+             #seqs > limit and 1 or 0, shown}
 for i = 1, shown do
   local s = seqs[i]
   out[#out + 1] = s
@@ -602,6 +635,7 @@ class ClusterInfo:
     last: float | None
     version: int
     centroid_json: bytes | None = None  # as stored; see `centroid`
+    representative: int | None = None  # number of its article most similar to the others (see _ASSIGN)
 
     @property
     def centroid(self) -> Mapping[str, float]:
@@ -618,6 +652,7 @@ class ClusterListing:
     size: int
     first: float | None
     last: float | None
+    representative: str | None  # id of the article most similar to the others (see _ASSIGN)
     articles: list[tuple[int, str, str]]  # (seq, article id, canonical id), in order of arrival
     more: bool  # articles follow this page
     sources: list[str]  # of all the cluster's articles, sorted
@@ -673,6 +708,7 @@ def _cluster_info(cid: int, info: Mapping[bytes, bytes], centroid: bytes | None)
         last=float(info[b"last"]) if info.get(b"last") else None,
         version=int(info.get(b"ver") or 0),
         centroid_json=centroid,
+        representative=int(info[b"rep"]) if info.get(b"rep") else None,
     )
 
 
@@ -953,9 +989,12 @@ class Store:
         check: StoryCheck,
         post_terms: Sequence[str],
         count_terms: Sequence[str],
+        score: float,
     ) -> int | None:
         """Place an article's group in a cluster (a new one when cluster is None), post the cluster under
-        `post_terms` and count the article's listed words `count_terms` (see `story_inputs`).
+        `post_terms` and count the article's listed words `count_terms` (see `story_inputs`). `score` is
+        the article's mean similarity to the cluster's articles: the most similar becomes its
+        representative (see _ASSIGN).
 
         Returns the cluster, or None when what the decision was based on changed meanwhile (retry).
         """
@@ -969,6 +1008,7 @@ class Store:
             " ".join(checks),
             " ".join(post_terms),
             " ".join(count_terms),
+            f"{score:.6f}",
         ]
         result = self._assign(keys=[self.index], args=args)
         return None if _text(result[0]) == "conflict" else int(result[0])
@@ -981,17 +1021,25 @@ class Store:
         row = [v.decode() if isinstance(v, bytes) else str(v) for v in reply]  # Lua numbers come as ints
         if not row[0]:
             return None
-        live, size, first, last, more, shown = row[:6]
-        ends = 6 + 3 * int(shown)
+        live, size, first, last, representative, more, shown = row[:7]
+        ends = 7 + 3 * int(shown)
         return ClusterListing(
             id=int(live),
             size=int(size),
             first=float(first) if first else None,
             last=float(last) if last else None,
-            articles=[(int(row[i]), row[i + 1], row[i + 2]) for i in range(6, ends, 3)],
+            representative=representative or None,
+            articles=[(int(row[i]), row[i + 1], row[i + 2]) for i in range(7, ends, 3)],
             more=more == "1",
             sources=row[ends:],
         )
+
+    def article_ids(self, seqs: Sequence[int]) -> list[str | None]:
+        """The ids of the articles with these numbers (None for a number no article has now)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for seq in seqs:
+            pipe.hget(self._ikey(f"d:{seq // IDS_PER_HASH}"), str(seq % IDS_PER_HASH))
+        return [entry.split(b"\t", 1)[0].decode() if entry else None for entry in pipe.execute()]
 
     def article_summaries(self, ids: Sequence[str], fields: Sequence[str]) -> list[list[str | None]]:
         pipe = self.redis.pipeline(transaction=False)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter, HTTPException, Query
 
 from service.deps import StoreDep
 from service.schemas import ClusterArticle, ClusterOut, ClusterPage, ClusterSummary, ErrorOut
 from workers.dates import from_timestamp
-from workers.store import ClusterInfo
+from workers.store import ClusterInfo, Store
 
 router = APIRouter(tags=["clusters"])
 
@@ -21,10 +23,22 @@ def _when(ts: float | None) -> str | None:
     return from_timestamp(ts) if ts is not None else None
 
 
-def _summary(info: ClusterInfo) -> ClusterSummary:
-    return ClusterSummary(
-        id=f"c{info.id}", size=info.size, first_published=_when(info.first), last_published=_when(info.last)
-    )
+def cluster_summaries(store: Store, infos: Sequence[ClusterInfo]) -> list[ClusterSummary]:
+    """Summaries of these clusters, each with its representative and headline (two round trips for them
+    all)."""
+    rep_ids = store.article_ids([info.representative or 0 for info in infos])
+    titles = store.article_summaries([rep or "" for rep in rep_ids], ["title"])
+    return [
+        ClusterSummary(
+            id=f"c{info.id}",
+            size=info.size,
+            representative_id=rep,
+            title=title if rep else None,
+            first_published=_when(info.first),
+            last_published=_when(info.last),
+        )
+        for info, rep, (title,) in zip(infos, rep_ids, titles, strict=True)
+    ]
 
 
 @router.get(
@@ -51,7 +65,9 @@ def get_cluster(
     if listing is None:
         raise HTTPException(status_code=404, detail=f"no cluster with id {cluster_id!r}")
     ids = [aid for _, aid, _ in listing.articles]
-    rows = store.article_summaries(ids, ["title", "source", "published_at"])
+    *rows, (headline, _, _) = store.article_summaries(
+        [*ids, listing.representative or ""], ["title", "source", "published_at"]
+    )
     articles = [
         ClusterArticle(
             id=aid, title=title or None, source=source, published_at=published or None, canonical_id=canon
@@ -61,6 +77,8 @@ def get_cluster(
     return ClusterOut(
         id=f"c{listing.id}",
         size=listing.size,
+        representative_id=listing.representative,
+        title=headline or None,
         articles=articles,
         sources=listing.sources,
         first_published=_when(listing.first),
@@ -79,6 +97,6 @@ def list_clusters(
 ) -> ClusterPage:
     rows = store.recent_clusters(limit, float(cursor) if cursor else None)
     infos = {info.id: info for info in store.clusters([cid for cid, _ in rows])}
-    clusters = [_summary(infos[cid]) for cid, _ in rows if cid in infos]
+    clusters = cluster_summaries(store, [infos[cid] for cid, _ in rows if cid in infos])
     next_cursor = str(int(rows[-1][1])) if len(rows) == limit else None
     return ClusterPage(clusters=clusters, next_cursor=next_cursor)

@@ -11,9 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from service.deps import StoreDep
+from service.routes.clusters import cluster_summaries
 from service.schemas import ClusterSummary, ErrorOut
-from workers.dates import from_timestamp
-from workers.store import ClusterInfo
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -49,6 +48,8 @@ def ui_page() -> FileResponse:
                             {
                                 "id": "c12",
                                 "size": 9,
+                                "representative_id": "ap-blinken-1",
+                                "title": "Blinken meets Xi in Beijing",
                                 "first_published": "2023-06-18T00:00:00Z",
                                 "last_published": "2023-06-19T08:30:00Z",
                             }
@@ -63,16 +64,8 @@ def ui_page() -> FileResponse:
 def largest_clusters(store: StoreDep, limit: int = Query(default=20, ge=1, le=100)) -> LargestClusters:
     ranked = store.largest_clusters(limit)
     infos = {info.id: info for info in store.clusters([cid for cid, _ in ranked])}
-    return LargestClusters(clusters=[_summary(infos[cid]) for cid, _ in ranked if cid in infos])
-
-
-def _summary(info: ClusterInfo) -> ClusterSummary:
-    first, last = info.first, info.last
-    return ClusterSummary(
-        id=f"c{info.id}",
-        size=info.size,
-        first_published=from_timestamp(first) if first is not None else None,
-        last_published=from_timestamp(last) if last is not None else None,
+    return LargestClusters(
+        clusters=cluster_summaries(store, [infos[cid] for cid, _ in ranked if cid in infos])
     )
 
 

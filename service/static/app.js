@@ -77,7 +77,7 @@ const articleLink = (id, text) => el("a", { href: `#/article/${encodeURIComponen
 
 // -- #/ : newest and largest clusters -------------------------------------------------------------------
 function clusterCard(summary) {
-  const headline = el("span", { class: "headline", text: "…" });
+  const headline = el("span", { class: "headline", text: summary.title || summary.representative_id || summary.id });
   const card = el(
     "li",
     { class: "cluster", "data-cluster": summary.id },
@@ -89,14 +89,12 @@ function clusterCard(summary) {
       ` ${summary.id} · ${span(summary.first_published, summary.last_published)}`,
     ),
   );
-  // The summaries carry no headline: the cluster's first-seen article gives it.
-  api(`/clusters/${encodeURIComponent(summary.id)}`)
+  // The headline is the representative article's; the sources come with the cluster itself.
+  api(`/clusters/${encodeURIComponent(summary.id)}?limit=1`)
     .then((cluster) => {
-      const first = cluster.articles.find((a) => a.title) || cluster.articles[0];
-      headline.textContent = (first && (first.title || first.id)) || summary.id;
       if (cluster.sources.length) card.querySelector(".meta").append(` · ${cluster.sources.join(", ")}`);
     })
-    .catch(() => (headline.textContent = summary.id));
+    .catch(() => {});
   return card;
 }
 
@@ -133,7 +131,6 @@ const CLUSTER_PAGE = 200;
 
 async function clusterView(id) {
   const cluster = await api(`/clusters/${encodeURIComponent(id)}?limit=${CLUSTER_PAGE}`);
-  const first = cluster.articles.find((a) => a.title) || cluster.articles[0];
   const rows = cluster.articles.map((a) =>
     el(
       "tr",
@@ -153,7 +150,7 @@ async function clusterView(id) {
   const renamed = cluster.id !== id ? el("p", { class: "muted", text: `${id} was merged into ${cluster.id}.` }) : null;
   show(
     el("p", { class: "crumbs" }, el("a", { href: "#/", text: "Clusters" }), ` › ${cluster.id}`),
-    el("h1", { id: "cluster-title", text: (first && (first.title || first.id)) || cluster.id }),
+    el("h1", { id: "cluster-title", text: cluster.title || cluster.representative_id || cluster.id }),
     renamed,
     el(
       "p",
