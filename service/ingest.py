@@ -50,6 +50,7 @@ def _record(article: ArticleIn, article_id: str) -> NewArticle:
     }
     for name, value in (
         ("title_given", article.title),
+        ("byline_given", article.byline),
         ("url", article.url),
         ("source", article.source),
         ("published_given", article.published_at),

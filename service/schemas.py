@@ -39,13 +39,14 @@ class ArticleIn(BaseModel):
         description="Your own id (letters, digits and . _ : ~ -, at most 128). Generated when absent.",
     )
     title: str | None = Field(default=None, max_length=2000, description="Headline, when known.")
+    byline: str | None = Field(default=None, max_length=500, description="Authors, when known.")
     url: str | None = Field(default=None, max_length=4000)
     source: str | None = Field(default=None, max_length=500, description="Outlet or domain.")
     published_at: str | None = Field(
         default=None, description="ISO 8601 date or datetime, e.g. 2024-04-26 or 2024-04-26T10:24:00Z."
     )
 
-    @field_validator("text", "html", "title", "url", "source")
+    @field_validator("text", "html", "title", "byline", "url", "source")
     @classmethod
     def _utf8(cls, value: str | None) -> str | None:
         """JSON may spell a lone UTF-16 surrogate ("\\ud800"), which no UTF-8 text can hold: refuse it here
@@ -132,6 +133,7 @@ class ArticleOut(BaseModel):
     status: Literal["queued", "processing", "done", "failed"]
     title: str | None
     published_at: str | None
+    byline: str | None = Field(description="The authors as the page names them (or as given).")
     source: str | None
     url: str | None
     body: str | None = Field(description="Clean article text, paragraphs separated by blank lines.")

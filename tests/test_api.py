@@ -44,6 +44,19 @@ def test_article_is_queued_then_processed(api: Api) -> None:
     assert article["error"] is None
 
 
+def test_the_byline_is_read_from_the_page_unless_given(api: Api) -> None:
+    signed = ARTICLE.replace("debate\n\n", "debate\n\nBy Anna de Vries and Pieter Jansen\n\n", 1)
+    assert post(api, id="signed", text=signed)[0] == 202
+    assert post(api, id="given", text=signed, byline="Rotterdam desk")[0] == 202
+    assert post(api, id="unsigned", text=ARTICLE)[0] == 202
+    api.drain()
+    signed_out = api.http.get("/articles/signed").json()
+    assert signed_out["byline"] == "Anna de Vries and Pieter Jansen"
+    assert "Jansen" not in signed_out["body"]
+    assert api.http.get("/articles/given").json()["byline"] == "Rotterdam desk"
+    assert api.http.get("/articles/unsigned").json()["byline"] is None
+
+
 def test_generated_id_when_none_given(api: Api) -> None:
     status, body = post(api, text=ARTICLE)
     assert status == 202

@@ -15,6 +15,7 @@ from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
 from workers.blocks import LOCAL_FEATURES, Block, local_features
 from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
+from workers.metadata import parse_byline
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 NON_BODY = {"chrome", "title", "meta"}
@@ -123,6 +124,42 @@ def test_title_and_date_are_found_and_kept_out_of_the_body() -> None:
     assert _removed(article, title) == "title"
 
 
+def test_the_byline_is_found_and_kept_out_of_the_body() -> None:
+    title = "Council extends night buses to the northern suburbs"
+    page = _page(title, PROSE_EN).replace(f"{title}\n", f"{title}\n\n- By Ana Swanson and Vivian Wang\n")
+    article = clean_text(page)
+    assert article.byline == "Ana Swanson and Vivian Wang"
+    assert "Swanson" not in article.body
+    assert _paragraphs(article) == PROSE_EN
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("Posted by Michael David Smith on November 19, 2019, 6:21 AM EST", "Michael David Smith"),
+        (
+            "By LISA MASCARO, MARY CLARE JALONICK and ERIC TUCKER",
+            "LISA MASCARO, MARY CLARE JALONICK and ERIC TUCKER",
+        ),
+        ("By Tess Bonn - 11/19/19 06:56 AM EST", "Tess Bonn"),
+        ("by Regan December 6, 2017", "Regan"),
+        ("Von Max Mustermann und Erika Musterfrau", "Max Mustermann und Erika Musterfrau"),
+        ("Par Jean-Pierre Dupont, à Paris", "Jean-Pierre Dupont"),
+        ("Por María de la Cruz", "María de la Cruz"),
+        ("Autor: Jan Kowalski", "Jan Kowalski"),
+        ("by ライトハウス国際特許事務所 ／ 2016.12.01", "ライトハウス国際特許事務所"),
+        # not bylines: a consent notice, a menu entry, a photo credit, a sentence, a phrase
+        ("By choosing I Accept, you consent to our use of cookies.", None),
+        ("By subject", None),
+        ("Photo by John Smith/Reuters", None),
+        ("By Monday, the company had lost half its value.", None),
+        ("Stand by me", None),
+    ],
+)
+def test_a_byline_gives_the_names_it_states(line: str, names: str | None) -> None:
+    assert parse_byline(line) == names
+
+
 @pytest.mark.parametrize(
     ("title", "prose"),
     [
@@ -209,6 +246,16 @@ def test_html_mode_extracts_article_title_and_date() -> None:
     assert "Privacy policy" not in article.body
     assert article.title == "Council extends night buses to the northern suburbs"
     assert article.published_at == "2023-06-18"
+    assert article.byline is None
+
+
+def test_html_mode_reads_the_authors_from_the_markup() -> None:
+    paragraphs = "".join(f"<p>{p}</p>" for p in PROSE_EN)
+    html = (
+        '<html><head><meta name="author" content="Ana Swanson"></head><body><article>'
+        f"<h1>Council extends night buses to the northern suburbs</h1>{paragraphs}</article></body></html>"
+    )
+    assert clean_html(html).byline == "Ana Swanson"
 
 
 # --- errors -----------------------------------------------------------------------------------------------

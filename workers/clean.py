@@ -81,6 +81,8 @@ class CleanArticle:
     # ISO 639-1 code py3langid found for the page (read from its longest lines), so that later steps need
     # not detect it again. Defaults to "" only so that callers building an article by hand keep working.
     language: str = ""
+    # The authors' names as the page gives them ("Ana Swanson and Vivian Wang"), when it does.
+    byline: str | None = None
 
 
 def normalise_line(line: str) -> str:
@@ -175,7 +177,7 @@ def clean_html(html: str) -> CleanArticle:
         keep[date_line[0]] = False
         cuts[date_line[0]] = "dateline"
         date = date_line[1]
-    return _assemble(blocks, keep, article.title, date, language, cuts)
+    return _assemble(blocks, keep, article.title, date, language, cuts, article.author)
 
 
 def _whole_lines(blocks: list[Block]) -> list[str]:
@@ -203,10 +205,12 @@ def _assemble(
     date: str | None,
     language: str,
     cuts: Mapping[int, str] | None = None,
+    byline: str | None = None,
 ) -> CleanArticle:
-    """Apply the keep decisions plus the title, date-line and share-bar cuts; build the result. A line
-    dropped by a rule is reported with the rule's name from ``cuts`` (by block index), any other dropped
-    line with the name of its shape."""
+    """Apply the keep decisions plus the title, date-line, byline and share-bar cuts; build the result.
+    The title, date and byline are looked for in the page when not given. A line dropped by a rule is
+    reported with the rule's name from ``cuts`` (by block index), any other dropped line with the name of
+    its shape."""
     cuts = cuts or {}
     kept = np.flatnonzero(keep).tolist()
     if not kept:
@@ -216,15 +220,14 @@ def _assemble(
     if title is None:
         title_idx = metadata.find_title(blocks, body_start)
         title = blocks[title_idx].text if title_idx is not None else None
-    date_idx = None
-    if date is None:
-        anchors = [body_start] if title_idx is None else [title_idx, body_start]
-        found = metadata.find_date_line(blocks, anchors)
-        if found is not None:
-            date_idx, date = found
+    anchors = [body_start] if title_idx is None else [title_idx, body_start]
     meta = _header_lines(blocks, kept, title_idx)
-    if date_idx is not None:
-        meta.add(date_idx)
+    if date is None and (dated := metadata.find_date_line(blocks, anchors)) is not None:
+        meta.add(dated[0])
+        date = dated[1]
+    if byline is None and (signed := metadata.find_byline(blocks, anchors)) is not None:
+        meta.add(signed[0])
+        byline = signed[1]
     body: list[str] = []
     removed: list[RemovedBlock] = []
     texts = [b.text for b in blocks]
@@ -251,7 +254,7 @@ def _assemble(
             previous_body_line = -1
     if not body:
         raise ValueError("no article text found: every line looks like page chrome")
-    return CleanArticle("\n\n".join(body), title, date, removed, language)
+    return CleanArticle("\n\n".join(body), title, date, removed, language, byline)
 
 
 def _header_lines(blocks: list[Block], kept: list[int], title_idx: int | None) -> set[int]:

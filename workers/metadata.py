@@ -158,3 +158,136 @@ def find_date_line(blocks: Sequence[Block], anchors: Sequence[int]) -> tuple[int
             if found:
                 return i, found
     return None
+
+
+# The word that introduces a byline's names, in the languages most news is written in ("By Ana Swanson",
+# "Von Max Muster", "Par Jean Dupont", "Por …", "Di …", "Door …", "Av …", "Af …", "Przez …", "Autor: …").
+BYLINE_MARKERS = frozenset(
+    [
+        "by",
+        "von",
+        "par",
+        "por",
+        "di",
+        "door",
+        "av",
+        "af",
+        "przez",
+        "от",
+        "autor",
+        "author",
+        "autora",
+        "autorin",
+        "auteur",
+        "auteurs",
+    ]
+)
+# Words that may come before the marker ("Posted by", "Written by", "Texto por"); any other ("Photo by",
+# "Image by") makes the line a credit for something else.
+BYLINE_LEADS = frozenset(
+    [
+        "posted",
+        "written",
+        "reported",
+        "reporting",
+        "story",
+        "text",
+        "words",
+        "published",
+        "geschrieben",
+        "écrit",
+        "publié",
+        "escrito",
+        "publicado",
+        "texto",
+        "scritto",
+        "pubblicato",
+    ]
+)
+# Between names: "A and B", "A, B und C".
+BYLINE_JOINERS = frozenset(["and", "und", "et", "y", "e", "en", "och", "og", "i", "ve", "и", "&", ","])
+# Lower-case parts of names ("Ursula von der Leyen", "Vincent van Gogh", "Paulo da Silva").
+NAME_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "de",
+        "da",
+        "das",
+        "do",
+        "dos",
+        "del",
+        "della",
+        "der",
+        "den",
+        "di",
+        "du",
+        "le",
+        "la",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+    ]
+)
+# Longest line read as a byline: a byline names a few people, maybe with their outlet and a date.
+BYLINE_MAX_CHARS = 160
+
+
+def _name_word(token: str, following: str = "") -> bool:
+    """A word of a name: starts with a capital (or a letter of a script without case) and holds no digit;
+    a month's name followed by a number starts a date instead ("By Regan December 6, 2017", but "Jan
+    Kowalski")."""
+    first = token[:1]
+    if not first.isalpha() or first.islower() or has_digit(token):
+        return False
+    return not (has_digit(following) and _fold(token.rstrip(".,;:")) in MONTHS)
+
+
+def parse_byline(text: str) -> str | None:
+    """The names a byline line gives ("- By Ana Swanson and Vivian Wang" → "Ana Swanson and Vivian
+    Wang", "Posted by Michael David Smith on November 19, 2019" → "Michael David Smith"), or None when
+    the line is not a byline ("By choosing I Accept, you consent…", "By subject", and a sentence such as
+    "By Monday, the company had lost half its value.")."""
+    if len(text) > BYLINE_MAX_CHARS:
+        return None
+    tokens = text.split()
+    start = 0
+    while start < len(tokens) and not tokens[start][0].isalnum():
+        start += 1  # a leading dash, bar or bullet
+    heads = range(start, min(start + 3, len(tokens) - 1))
+    marker = next((k for k in heads if tokens[k].casefold().rstrip(":") in BYLINE_MARKERS), None)
+    if marker is None or not all(t.casefold() in BYLINE_LEADS for t in tokens[start:marker]):
+        return None
+    names: list[str] = []
+    pending: list[str] = []  # joiners and particles, kept once a name word follows them
+    for k in range(marker + 1, len(tokens)):
+        token = tokens[k]
+        word = token.rstrip(",;")
+        following = tokens[k + 1] if k + 1 < len(tokens) else ""
+        if not names and not _name_word(word, following):
+            return None  # names follow the marker at once
+        if _name_word(word, following):
+            names += [*pending, token]
+            pending = []
+        elif token == "," or word.casefold() in BYLINE_JOINERS or word in NAME_PARTICLES:
+            pending.append(token)
+        else:
+            break
+    if final_stop(text) and len(tokens) > marker + 1 + len(names) + 2:
+        return None  # a sentence that happens to start with "By" and a capitalised word
+    return " ".join(names).replace(" ,", ",").rstrip(",;")
+
+
+def find_byline(blocks: Sequence[Block], anchors: Sequence[int]) -> tuple[int, str] | None:
+    """First line near the headline or the article start that reads as a byline, and its names."""
+    seen: set[int] = set()
+    for anchor in anchors:
+        for i in range(max(0, anchor - DATE_WINDOW), min(len(blocks), anchor + DATE_WINDOW + 1)):
+            if i in seen:
+                continue
+            seen.add(i)
+            names = parse_byline(blocks[i].text)
+            if names:
+                return i, names
+    return None

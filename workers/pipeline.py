@@ -44,6 +44,7 @@ class Cleaned:
     line_keys: dict[str, bytes]
     title: str | None
     published_at: str | None
+    byline: str | None
 
 
 @dataclass(frozen=True)
@@ -142,10 +143,11 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
             results.append((aid, "failed", {"error": str(exc)}))
             continue
         title = _text(row, "title_given") or article.title
+        byline = _text(row, "byline_given") or article.byline
         keys = {line: line_key(line) for line in page_lines(article)}
         published = _published(row, article)
         cleaned.append(
-            Cleaned(aid, int(row["seq"]), _text(row, "source"), article, page, keys, title, published)
+            Cleaned(aid, int(row["seq"]), _text(row, "source"), article, page, keys, title, published, byline)
         )
 
     if pending:
@@ -189,6 +191,7 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
                 {
                     "title": c.title or "",
                     "published_at": c.published_at or "",
+                    "byline": c.byline or "",
                     "body": compress(c.article.body),
                     "removed": compress(json.dumps(removed, ensure_ascii=False)),
                 },

@@ -73,6 +73,7 @@ def get_article(
         status=status,  # type: ignore[arg-type]
         title=_opt(fields, "title") or _opt(fields, "title_given"),
         published_at=_opt(fields, "published_at") or _opt(fields, "published_given"),
+        byline=_opt(fields, "byline") or _opt(fields, "byline_given"),
         source=_opt(fields, "source"),
         url=_opt(fields, "url"),
         body=decompress(fields["body"]) if fields.get("body") else None,
