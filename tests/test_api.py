@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import Api
+from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
 ARTICLE = (
     "World\n\nCity council approves new harbour bridge after long debate\n\n"
@@ -165,6 +166,27 @@ def test_cluster_lists_its_articles_and_clusters_page_by_cursor(api: Api) -> Non
         if cursor is None:
             break
     assert len(seen) == len(set(seen)) == api.http.get("/stats").json()["clusters"]
+
+
+def test_clusters_are_listed_largest_first_page_by_page(api: Api) -> None:
+    # three stories (one text in three languages), copied 3, 1 and 2 times
+    copies = {"en": (PROSE_EN, 3), "de": (PROSE_DE, 1), "fr": (PROSE_FR, 2)}
+    articles = [
+        {"id": f"{lang}-{n}", "text": f"Outlet {n}\n\n" + "\n\n".join(prose), "source": f"outlet-{n}.example"}
+        for lang, (prose, count) in copies.items()
+        for n in range(count)
+    ]
+    api.http.post("/batches", json={"articles": articles})
+    api.drain()
+    listed, cursor = [], None
+    while True:
+        params = {"order": "size", "limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = api.http.get("/clusters", params=params).json()
+        listed += [(c["size"], c["representative_id"]) for c in page["clusters"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert listed == [(3, "en-0"), (2, "fr-0"), (1, "de-0")]
 
 
 def test_a_cluster_pages_its_articles_and_keeps_whole_cluster_figures_on_every_page(api: Api) -> None:

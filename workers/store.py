@@ -1055,14 +1055,14 @@ class Store:
         )
         return [(int(cid), float(score)) for cid, score in rows]
 
-    def largest_clusters(self, limit: int) -> list[tuple[int, int]]:
-        """(cluster, size) of the largest live clusters, largest first (ties: the older cluster first).
+    def largest_clusters(self, limit: int, offset: int = 0) -> list[int]:
+        """The live clusters ranked `offset` to `offset + limit - 1` by size, largest first (ties in a
+        fixed order: Redis's, by member).
 
         The ranking is kept by the index scripts whenever a cluster changes; a cluster last changed before
         this ranking existed is absent until its next article."""
-        rows: list[Any] = self.redis.zrange(self._ikey("bysize"), 0, limit - 1, desc=True, withscores=True)
-        ranked = sorted(((int(cid), int(size)) for cid, size in rows), key=lambda r: (-r[1], r[0]))
-        return ranked
+        rows: list[Any] = self.redis.zrange(self._ikey("bysize"), offset, offset + limit - 1, desc=True)
+        return [int(cid) for cid in rows]
 
     def record_job(self, seconds: float) -> None:
         """Count one job run and its duration in a histogram kept in Redis, so that the API process, which

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
@@ -87,16 +88,34 @@ def get_cluster(
     )
 
 
-@router.get("/clusters", response_model=ClusterPage, summary="Clusters, most recent activity first")
+@router.get(
+    "/clusters",
+    response_model=ClusterPage,
+    summary="Clusters, most recent activity first, or largest first",
+    description=(
+        "`order=recent` (the default): the clusters that last gained, lost or merged an article first. "
+        "`order=size`: the clusters with the most articles first (ties in a fixed order). Pass "
+        "`next_cursor` as `cursor` for the next page."
+    ),
+)
 def list_clusters(
     store: StoreDep,
     limit: int = Query(default=20, ge=1, le=200),
+    order: Literal["recent", "size"] = Query(default="recent", description="recent or size"),
     cursor: str | None = Query(
-        default=None, pattern=r"^\d+$", description="next_cursor of the previous page"
+        default=None, pattern=r"^\d{1,18}$", description="next_cursor of the previous page"
     ),
 ) -> ClusterPage:
-    rows = store.recent_clusters(limit, float(cursor) if cursor else None)
-    infos = {info.id: info for info in store.clusters([cid for cid, _ in rows])}
-    clusters = cluster_summaries(store, [infos[cid] for cid, _ in rows if cid in infos])
-    next_cursor = str(int(rows[-1][1])) if len(rows) == limit else None
-    return ClusterPage(clusters=clusters, next_cursor=next_cursor)
+    if order == "size":
+        offset = int(cursor or 0)
+        cids = store.largest_clusters(limit, offset)
+        next_cursor = str(offset + limit) if len(cids) == limit else None
+    else:
+        rows = store.recent_clusters(limit, float(cursor) if cursor else None)
+        cids = [cid for cid, _ in rows]
+        next_cursor = str(int(rows[-1][1])) if len(rows) == limit else None
+    infos = {info.id: info for info in store.clusters(cids)}
+    return ClusterPage(
+        clusters=cluster_summaries(store, [infos[cid] for cid in cids if cid in infos]),
+        next_cursor=next_cursor,
+    )

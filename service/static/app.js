@@ -113,7 +113,7 @@ function clusterList(title, note, listId, summaries) {
 async function home() {
   const [recent, largest] = await Promise.all([
     api("/clusters?limit=15"),
-    api("/ui/api/largest-clusters?limit=15"),
+    api("/clusters?order=size&limit=15"),
   ]);
   show(
     el(
