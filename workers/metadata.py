@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from workers.blocks import CLOCK, NUMERIC_DATE, WORD, Block, final_stop, has_digit, truncated
@@ -19,7 +19,7 @@ from workers.blocks import CLOCK, NUMERIC_DATE, WORD, Block, final_stop, has_dig
 # How far above the first article line a headline may sit: pages put share bars, photos with captions
 # and bylines between them, but rarely more than a dozen lines.
 TITLE_WINDOW = 12
-# How far around the headline and the article start a dateline is looked for.
+# How far around the headline and the article start a dateline or a byline is looked for.
 DATE_WINDOW = 6
 MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
 
@@ -143,21 +143,33 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def find_date_line(blocks: Sequence[Block], anchors: Sequence[int]) -> tuple[int, str] | None:
-    """First short line near the headline or the article start that parses as a date."""
+def _first_near(
+    blocks: Sequence[Block], anchors: Sequence[int], read: Callable[[str], str | None]
+) -> tuple[int, str] | None:
+    """The first line within DATE_WINDOW lines of an anchor (the headline, the article's start) that
+    `read` finds something in, and what it found."""
     seen: set[int] = set()
     for anchor in anchors:
         for i in range(max(0, anchor - DATE_WINDOW), min(len(blocks), anchor + DATE_WINDOW + 1)):
             if i in seen:
                 continue
             seen.add(i)
-            text = blocks[i].text
-            if len(text) > 120 or not has_digit(text) or (final_stop(text) and len(text.split()) > 8):
-                continue
-            found = parse_date(text)
+            found = read(blocks[i].text)
             if found:
                 return i, found
     return None
+
+
+def _date_of_line(text: str) -> str | None:
+    """The date of a dateline: a short line with a number, not a sentence."""
+    if len(text) > 120 or not has_digit(text) or (final_stop(text) and len(text.split()) > 8):
+        return None
+    return parse_date(text)
+
+
+def find_date_line(blocks: Sequence[Block], anchors: Sequence[int]) -> tuple[int, str] | None:
+    """First short line near the headline or the article start that parses as a date."""
+    return _first_near(blocks, anchors, _date_of_line)
 
 
 # The word that introduces a byline's names, in the languages most news is written in ("By Ana Swanson",
@@ -281,13 +293,4 @@ def parse_byline(text: str) -> str | None:
 
 def find_byline(blocks: Sequence[Block], anchors: Sequence[int]) -> tuple[int, str] | None:
     """First line near the headline or the article start that reads as a byline, and its names."""
-    seen: set[int] = set()
-    for anchor in anchors:
-        for i in range(max(0, anchor - DATE_WINDOW), min(len(blocks), anchor + DATE_WINDOW + 1)):
-            if i in seen:
-                continue
-            seen.add(i)
-            names = parse_byline(blocks[i].text)
-            if names:
-                return i, names
-    return None
+    return _first_near(blocks, anchors, parse_byline)
