@@ -34,7 +34,7 @@ def cluster_summaries(store: Store, infos: Sequence[ClusterInfo]) -> list[Cluste
             id=f"c{info.id}",
             size=info.size,
             representative_id=rep,
-            title=title if rep else None,
+            title=title or None,
             first_published=_when(info.first),
             last_published=_when(info.last),
         )
