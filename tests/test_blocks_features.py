@@ -1,0 +1,106 @@
+"""Template lines: comment threads and teaser lists repeat a line's shape (a commenter's "name says:", a
+timestamp) item after item, and the prose between those lines is not the article however much it reads
+like it. Tested through the public feature matrix and through clean_text."""
+
+from __future__ import annotations
+
+import numpy as np
+from prose import PROSE_EN
+
+from workers.blocks import Block, block_features, feature_names
+from workers.clean import clean_text
+
+NAV = ["Home", "News", "Politics", "Business", "Sport", "Culture", "Weather", "Subscribe"]
+TITLE = "Council extends night buses to the northern suburbs"
+COMMENTS = [
+    (
+        "harbourwatcher",
+        "November 19, 2019 at 6:34 am",
+        "About time the council listened to the people out there.",
+    ),
+    (
+        "night_nurse",
+        "November 19, 2019 at 6:44 am",
+        "I finish my shift at two in the morning and have paid for taxis for years, so this is great news.",
+    ),
+    (
+        "roadsfirst",
+        "November 19, 2019 at 7:02 am",
+        "Four million a year while the potholes on the ring road are big enough to lose a car in.",
+    ),
+    (
+        "jbaxt",
+        "November 19, 2019 at 7:19 am",
+        "Let us see the ridership numbers after a year before we celebrate.",
+    ),
+    (
+        "M. Okafor",
+        "November 19, 2019 at 8:13 am",
+        "The buses will be empty, just like the last time they tried this on the eastern routes.",
+    ),
+    (
+        "commuter77",
+        "November 19, 2019 at 9:47 am",
+        "Good decision, and the drivers deserve a proper wage for it.",
+    ),
+]
+
+
+def _thread() -> list[str]:
+    lines = [f"{len(COMMENTS)} responses to “{TITLE}”"]
+    for name, date, text in COMMENTS:
+        lines += [f"{name} says:", date, text]
+    return lines
+
+
+def _page(prose: list[str]) -> list[str]:
+    """A page as some scrapers send it, without blank lines: menu, headline, dateline, article, then
+    the comment thread and the footer."""
+    return [*NAV, TITLE, "Jun 18, 2023, 10:24 AM", *prose, *_thread(), "About us", "Privacy policy"]
+
+
+def _enclosed_column(lines: list[str]) -> np.ndarray:
+    blocks = [Block(i, text, False, False) for i, text in enumerate(lines)]
+    features = block_features(blocks, frozenset({"the", "a", "of", "to", "and", "in", "on", "for"}))
+    return features[:, feature_names().index("dated_template_enclosed")]
+
+
+def test_lines_between_repeated_timestamps_are_marked_and_the_article_is_not() -> None:
+    lines = _page(PROSE_EN)
+    column = _enclosed_column(lines)
+    article = [lines.index(p) for p in PROSE_EN]
+    assert column[article].tolist() == [0.0] * len(PROSE_EN)
+    # every comment but the first has a timestamp within three lines above it and below it
+    for _, _, text in COMMENTS[:-1]:
+        assert column[lines.index(text)] == 1.0
+
+
+def test_timestamps_of_different_shapes_or_letter_only_repeats_make_no_template() -> None:
+    """Three dated lines that do not share a shape, and menu labels repeated with no digit or punctuation
+    mark, are not a template: the prose between them is not marked."""
+    dates = ["Posted November 19, 2019", "Updated 6:34 am", "19/11/2019"]
+    lines = [*NAV[:3], *NAV[:3]]
+    for date, paragraph in zip(dates, PROSE_EN, strict=False):
+        lines += [date, paragraph, "Home"]
+    assert not _enclosed_column(lines).any()
+
+
+def test_template_shapes_are_read_in_any_script() -> None:
+    """Skeletons keep digits and punctuation and drop the letters' own identity: the timestamps of a
+    Japanese thread make a template as English ones do."""
+    thread = []
+    for k, reply in enumerate(["返信ありがとうございます。", "私もそう思います。", "また来週会いましょう。"]):
+        thread += [f"2019年11月19日 06:{30 + k}", reply, f"ユーザー{k}"]
+    column = _enclosed_column(["東京で会議が開かれた。", *thread])
+    assert column[0] == 0.0
+    assert column[thread.index("私もそう思います。") + 1] == 1.0
+
+
+def test_comment_thread_after_the_article_is_cut() -> None:
+    for prose in (PROSE_EN, PROSE_EN[:3]):
+        article = clean_text("\n".join(_page(prose)))
+        paragraphs = article.body.split("\n\n")
+        assert paragraphs[: len(prose)] == prose
+        for _, _, text in COMMENTS:
+            assert text not in paragraphs
+        assert "commuter77 says:" not in paragraphs
