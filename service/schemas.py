@@ -112,6 +112,9 @@ class Rejected(BaseModel):
 class BatchAccepted(BaseModel):
     id: str
     total: int = Field(description="Articles accepted into the batch.")
+    ids: list[str] = Field(
+        description="The accepted articles' ids in the order they were sent, those generated included."
+    )
     rejected: list[Rejected] = Field(default_factory=list, description="Items refused, each with why.")
 
 

@@ -116,6 +116,7 @@ def test_batch_progress_and_per_item_rejections(api: Api) -> None:
     assert response.status_code == 202
     batch = response.json()
     assert batch["total"] == 3
+    assert batch["ids"] == ["b-0", "b-1", "b-2"]
     assert batch["rejected"] == [{"index": 3, "id": "b-0", "error": "duplicate id within this request"}]
     progress = api.http.get(f"/batches/{batch['id']}").json()
     assert progress == {"id": batch["id"], "status": "queued", "total": 3, "done": 0, "failed": 0}
@@ -124,6 +125,15 @@ def test_batch_progress_and_per_item_rejections(api: Api) -> None:
     progress = api.http.get(f"/batches/{batch['id']}").json()
     assert progress["status"] == "done"
     assert (progress["done"], progress["failed"]) == (3, 0)
+
+
+def test_a_batch_answers_the_ids_it_generated_so_that_results_can_be_read(api: Api) -> None:
+    articles = [{"text": ARTICLE.replace("Rotterdam", town)} for town in ("Delft", "Gouda")]
+    batch = api.http.post("/batches", json={"articles": articles}).json()
+    assert batch["total"] == len(batch["ids"]) == 2
+    api.drain()
+    bodies = [api.http.get(f"/articles/{article_id}").json()["body"] for article_id in batch["ids"]]
+    assert "Delft" in bodies[0] and "Gouda" in bodies[1]
 
 
 def test_a_page_with_no_article_fails_alone_and_the_batch_is_partial(api: Api) -> None:

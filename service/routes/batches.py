@@ -36,7 +36,12 @@ def post_batch(batch: BatchIn, response: Response, store: StoreDep, settings: Se
     batch_id = "b_" + secrets.token_hex(8)
     result = submit(store, settings, batch.articles, batch_id=batch_id)
     response.headers["Location"] = f"/batches/{batch_id}"
-    return BatchAccepted(id=batch_id, total=len(result.outcomes), rejected=result.rejected)
+    return BatchAccepted(
+        id=batch_id,
+        total=len(result.outcomes),
+        ids=[outcome.id for outcome in result.outcomes],
+        rejected=result.rejected,
+    )
 
 
 @router.get(
