@@ -257,6 +257,10 @@ for r, _ in pairs(roots) do
   end
 end
 if wcl then
+  -- a representative that is now a copy gives way to its group's first article
+  local info = I .. ':cli:' .. wcl
+  local rep = redis.call('HGET', info, 'rep')
+  if rep and rep ~= winner and roots[rep] then redis.call('HSET', info, 'rep', winner) end
   widen(wcl, ts)
   touch(wcl)
 end
@@ -460,13 +464,12 @@ if cid then
   else
     if redis.call('HGET', info, 'rep') == seq then
       -- its representative is gone with its whole group: the oldest group left stands in until a
-      -- newcomer more similar to the others takes over
+      -- newcomer more similar to the others than the deleted one was takes over
       local oldest
       for _, m in ipairs(redis.call('SMEMBERS', I .. ':clm:' .. cid)) do
         if not oldest or tonumber(m) < tonumber(oldest) then oldest = m end
       end
       if oldest then redis.call('HSET', info, 'rep', oldest) end
-      redis.call('HDEL', info, 'rs')
     end
     redis.call('HINCRBY', info, 'ver', 1)
     touch(cid)
