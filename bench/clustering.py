@@ -44,23 +44,22 @@ from workers.store import Store, decompress
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load(path: Path, limit: int | None) -> list[dict]:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return rows[:limit] if limit else rows
+def load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 # Dates as news sites put them in their URLs: /2014/07/13/, /20140713, 2014-07-13, /2014/jul/13/.
-_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)")
-_URL_MONTH_DATE = re.compile(r"/((?:19|20)\d\d)/([a-z]{3})/(\d{1,2})/")
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)([/_-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
+_URL_MONTH_DATE = re.compile(r"/((?:19|20)\d\d)/([a-z]{3})/(\d{1,2})/", re.IGNORECASE)
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 def url_date(url: str) -> str | None:
     """The publication date a URL states (noon UTC, the day being all it says), if it states one."""
     if m := _URL_DATE.search(url):
-        year, month, day = int(m[1]), int(m[2]), int(m[3])
-    elif (m := _URL_MONTH_DATE.search(url)) and m[2] in _MONTHS:
-        year, month, day = int(m[1]), _MONTHS.index(m[2]) + 1, int(m[3])
+        year, month, day = int(m[1]), int(m[3]), int(m[4])
+    elif (m := _URL_MONTH_DATE.search(url)) and m[2].lower() in _MONTHS:
+        year, month, day = int(m[1]), _MONTHS.index(m[2].lower()) + 1, int(m[3])
     else:
         return None
     try:
@@ -92,9 +91,10 @@ def as_article(row: dict, prefix: str) -> ArticleIn:
 def run(
     path: Path, redis_url: str, workers: int, limit: int | None, originals: Path | None, url_dates: bool
 ) -> None:
-    rows = load(path, limit)
+    rows = load(path)
     if url_dates:
         rows = dated_from_urls(rows)
+    rows = rows[:limit] if limit else rows
     prefix = f"bench{secrets.token_hex(3)}-"
     os.environ["REDIS_URL"] = redis_url
     get_settings.cache_clear()
@@ -142,7 +142,7 @@ def run(
     ari = adjusted_rand_index(gold, cluster)
     print(f"  story clusters: ARI {ari:.3f}, B-cubed P {p:.3f} R {r:.3f} F1 {f:.3f}")
     if originals:
-        texts = {row["id"]: row["text"] for row in load(originals, None)}
+        texts = {row["id"]: row["text"] for row in load(originals)}
         wrapped = [r for r in rows if r["id"] == r.get("copy_of") and r["id"] in texts]
         bodies = {}
         for row in wrapped:

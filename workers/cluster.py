@@ -82,7 +82,8 @@ def join_threshold(
     Two dated articles written the same day need less textual evidence to be one story than two written
     days apart: the threshold is story_threshold within the cluster's own time span and rises by
     story_threshold_per_day for each day between the article and that span. An undated article (or a
-    cluster of undated ones) has no such evidence and gets the stricter story_threshold_undated.
+    cluster of undated ones) has no such evidence and gets story_threshold_undated, searched without a
+    window.
     """
     if ts is None or first is None or last is None:
         return settings.story_threshold_undated

@@ -43,7 +43,8 @@ class Settings(BaseSettings):
                                    dated article within the story's time span (default 0.10).
     SAMESTORY_STORY_THRESHOLD_PER_DAY  Added to that threshold for each day between a dated article and the
                                    story's time span (default 0.03).
-    SAMESTORY_STORY_THRESHOLD_UNDATED  The same, for articles without a date: stricter (default 0.18).
+    SAMESTORY_STORY_THRESHOLD_UNDATED  The same, for articles without a date, searched without a window
+                                   (default 0.18).
     SAMESTORY_ORDER_WAIT           Seconds a job waits for earlier-numbered articles to settle before it
                                    groups its own, so that any number of workers groups articles exactly
                                    as one worker would; 0 turns the ordering off (default 30).

@@ -1,4 +1,4 @@
-"""Story clusters: one by id (merged ids answer as their survivor), and the list by recent activity."""
+"""Story clusters: one by id (merged ids answer as their survivor), and lists by recent activity or size."""
 
 from __future__ import annotations
 
