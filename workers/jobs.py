@@ -149,6 +149,7 @@ class HeartbeatWorker(SimpleWorker):
         worker stops, the listener often reads the unsubscribe reply before it is told to end, and then
         waits that long for a new subscription; since redis-py 8.2 the stop joins the listener, so every
         exit of a worker (a burst worker draining the queue, a deploy stopping workers) stalled a minute."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
         self.pubsub = self.connection.pubsub()
         self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
         # RQ declares the attribute without a type, as None
