@@ -124,6 +124,14 @@ def test_title_and_date_are_found_and_kept_out_of_the_body() -> None:
     assert _removed(article, title) == "title"
 
 
+def test_a_sentence_of_the_article_is_never_taken_for_a_byline() -> None:
+    title = "Council extends night buses to the northern suburbs"
+    opening = "By Tuesday, Smith and Jones had left the council chamber."
+    article = clean_text(_page(title, [opening, *PROSE_EN]))
+    assert article.byline is None
+    assert _paragraphs(article) == [opening, *PROSE_EN]
+
+
 def test_the_byline_is_found_and_kept_out_of_the_body() -> None:
     title = "Council extends night buses to the northern suburbs"
     page = _page(title, PROSE_EN).replace(f"{title}\n", f"{title}\n\n- By Ana Swanson and Vivian Wang\n")
@@ -153,6 +161,11 @@ def test_the_byline_is_found_and_kept_out_of_the_body() -> None:
         ("By subject", None),
         ("Photo by John Smith/Reuters", None),
         ("By Monday, the company had lost half its value.", None),
+        ("By Tuesday, Smith and Jones had left.", None),
+        ("Di Maio e Salvini litigano.", None),
+        ("Przez Kraków i Warszawę przejdzie marsz.", None),
+        ("От Путина ждут решения.", None),
+        ("Von A bis Z", None),
         ("Stand by me", None),
     ],
 )
@@ -249,13 +262,17 @@ def test_html_mode_extracts_article_title_and_date() -> None:
     assert article.byline is None
 
 
-def test_html_mode_reads_the_authors_from_the_markup() -> None:
+def test_html_mode_reads_the_authors_from_the_markup_and_cuts_the_byline_line() -> None:
     paragraphs = "".join(f"<p>{p}</p>" for p in PROSE_EN)
     html = (
         '<html><head><meta name="author" content="Ana Swanson"></head><body><article>'
-        f"<h1>Council extends night buses to the northern suburbs</h1>{paragraphs}</article></body></html>"
+        "<h1>Council extends night buses to the northern suburbs</h1>"
+        f"<p>By Ana Swanson, Washington</p>{paragraphs}</article></body></html>"
     )
-    assert clean_html(html).byline == "Ana Swanson"
+    article = clean_html(html)
+    assert article.byline == "Ana Swanson"
+    assert "Swanson" not in article.body
+    assert _paragraphs(article) == PROSE_EN
 
 
 # --- errors -----------------------------------------------------------------------------------------------

@@ -467,7 +467,7 @@ def _page_line_features(
     features = np.empty((n, len(columns)))
     for j, column in enumerate(columns):
         features[:, j] = column
-    templates = _template_lines(cp, case, kinds, starts, n_words)
+    templates = _template_lines(cp, case, kinds, starts, lengths, n_words)
     return features, word_hash[nonword], word_line[nonword], templates
 
 
@@ -510,7 +510,12 @@ def _skeletons(cp: np.ndarray, case: np.ndarray, kinds: np.ndarray, spans: np.nd
 
 
 def _template_lines(
-    cp: np.ndarray, case: np.ndarray, kinds: np.ndarray, starts: np.ndarray, n_words: np.ndarray
+    cp: np.ndarray,
+    case: np.ndarray,
+    kinds: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    n_words: np.ndarray,
 ) -> np.ndarray:
     """Which lines repeat a template of the page: lines of at most TEMPLATE_MAX_WORDS words with a digit
     or a punctuation mark whose skeleton (see _skeletons) at least TEMPLATE_MIN_LINES such lines share.
@@ -526,7 +531,6 @@ def _template_lines(
     candidates = np.flatnonzero(marked & (n_words <= TEMPLATE_MAX_WORDS))
     if len(candidates) < TEMPLATE_MIN_LINES:
         return templates
-    lengths = np.diff(starts, append=len(cp) + 1) - 1  # without the line break after each line
     spans = np.column_stack((starts[candidates], lengths[candidates]))
     # the word count is mixed in because Chinese and Japanese lines collapse to few runs
     keys = _skeletons(cp, case, kinds, spans) + n_words[candidates].astype(np.uint64) * np.uint64(_SK_WORDS)

@@ -221,17 +221,24 @@ def _assemble(
         title_idx = metadata.find_title(blocks, body_start)
         title = blocks[title_idx].text if title_idx is not None else None
     anchors = [body_start] if title_idx is None else [title_idx, body_start]
+    texts = [b.text for b in blocks]
+    titles = _title_rows(texts, title) if title is not None else set()
     meta = _header_lines(blocks, kept, title_idx)
     if date is None and (dated := metadata.find_date_line(blocks, anchors)) is not None:
         meta.add(dated[0])
         date = dated[1]
-    if byline is None and (signed := metadata.find_byline(blocks, anchors)) is not None:
+
+    def may_be_byline(i: int) -> bool:
+        # never the headline, nor a sentence the classifier kept in the article ("By Tuesday, Smith and
+        # Jones had left.")
+        return i not in titles and i != title_idx and not (keep[i] and _reads_like_a_sentence(texts[i]))
+
+    # the byline line is cut even when the byline is known (given, or from HTML markup)
+    if (signed := metadata.find_byline(blocks, anchors, may_be_byline)) is not None:
         meta.add(signed[0])
-        byline = signed[1]
+        byline = byline or signed[1]
     body: list[str] = []
     removed: list[RemovedBlock] = []
-    texts = [b.text for b in blocks]
-    titles = _title_rows(texts, title) if title is not None else set()
     previous_body_line = -1  # line_no of the block before this one when it went to the body
     for i, (text, kept) in enumerate(zip(texts, keep.tolist(), strict=True)):
         if i in titles:

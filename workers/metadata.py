@@ -25,7 +25,8 @@ MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
 
 
 def _title_shaped(text: str) -> bool:
-    """A headline is a handful of words without sentence-final full stop, truncation, date or links."""
+    """A headline is a handful of words without sentence-final full stop, truncation, date, links or the
+    shape of a byline."""
     n_words = len(WORD.findall(text))
     if not MIN_TITLE_WORDS <= n_words <= MAX_TITLE_WORDS or len(text) > 250:
         return False
@@ -33,7 +34,9 @@ def _title_shaped(text: str) -> bool:
         return False
     if "://" in text or "www." in text:
         return False
-    return not (has_digit(text) and (NUMERIC_DATE.search(text) or CLOCK.search(text)))
+    if has_digit(text) and (NUMERIC_DATE.search(text) or CLOCK.search(text)):
+        return False
+    return parse_byline(text) is None  # "By Ana Swanson and Vivian Wang" is no headline
 
 
 def title_score(blocks: Sequence[Block], i: int, body_start: int, counts: Counter[str]) -> float:
@@ -144,14 +147,17 @@ def _iso(year: int, month: int, day: int) -> str | None:
 
 
 def _first_near(
-    blocks: Sequence[Block], anchors: Sequence[int], read: Callable[[str], str | None]
+    blocks: Sequence[Block],
+    anchors: Sequence[int],
+    read: Callable[[str], str | None],
+    eligible: Callable[[int], bool] = lambda i: True,
 ) -> tuple[int, str] | None:
-    """The first line within DATE_WINDOW lines of an anchor (the headline, the article's start) that
-    `read` finds something in, and what it found."""
+    """The first eligible line within DATE_WINDOW lines of an anchor (the headline, the article's start)
+    that `read` finds something in, and what it found."""
     seen: set[int] = set()
     for anchor in anchors:
         for i in range(max(0, anchor - DATE_WINDOW), min(len(blocks), anchor + DATE_WINDOW + 1)):
-            if i in seen:
+            if i in seen or not eligible(i):
                 continue
             seen.add(i)
             found = read(blocks[i].text)
@@ -286,11 +292,14 @@ def parse_byline(text: str) -> str | None:
             pending.append(token)
         else:
             break
-    if final_stop(text) and len(tokens) > marker + 1 + len(names) + 2:
-        return None  # a sentence that happens to start with "By" and a capitalised word
+    if len(names[0].rstrip(".,;")) < 2 or (final_stop(text) and len(tokens) > marker + 1 + len(names)):
+        return None  # "Von A bis Z", or a sentence that starts with "By" and a capitalised word
     return " ".join(names).replace(" ,", ",").rstrip(",;")
 
 
-def find_byline(blocks: Sequence[Block], anchors: Sequence[int]) -> tuple[int, str] | None:
-    """First line near the headline or the article start that reads as a byline, and its names."""
-    return _first_near(blocks, anchors, parse_byline)
+def find_byline(
+    blocks: Sequence[Block], anchors: Sequence[int], eligible: Callable[[int], bool]
+) -> tuple[int, str] | None:
+    """First eligible line near the headline or the article start that reads as a byline, and its
+    names. The caller rules out the lines a byline cannot be (the headline, the article's sentences)."""
+    return _first_near(blocks, anchors, parse_byline, eligible)
