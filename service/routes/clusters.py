@@ -94,7 +94,8 @@ def get_cluster(
     summary="Clusters, most recent activity first, or largest first",
     description=(
         "`order=recent` (the default): the clusters that last gained, lost or merged an article first. "
-        "`order=size`: the clusters with the most articles first (ties in a fixed order). Pass "
+        "`order=size`: the clusters with the most articles first (ties in a fixed order), paged by rank, "
+        "so a cluster that changes rank between two pages may show twice or be skipped. Pass "
         "`next_cursor` as `cursor` for the next page."
     ),
 )
