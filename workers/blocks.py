@@ -241,6 +241,8 @@ _F_DIGIT, _F_COMMA, _F_SEP, _F_QUOTE, _F_CJK, _F_EDGE, _F_SPACE, _F_BULLET = (1 
 # \d (Unicode decimal digit)
 _C_TO_LOWER, _C_TO_UPPER, _C_ALPHA, _C_UPPER, _C_NOT_UPPER, _C_DECIMAL = (1 << k for k in range(6))
 _BULLET_CHARS = "•·▪►▸‣◦*–—-"
+# The kinds of character counted per line (see _page_line_features), in the order it unpacks them.
+_COUNTED_KINDS = np.array([_F_DIGIT, _F_COMMA, _F_SEP, _F_QUOTE, _F_CJK], dtype=np.uint8)
 
 
 def _title_case(ch: str) -> bool:
@@ -306,6 +308,25 @@ def _cjk_stop_chars(stops: frozenset[str]) -> np.ndarray:
     return np.array(sorted(ord(w) for w in stops if len(w) == 1 and CJK.match(w)), dtype=np.uint32)
 
 
+# What makes a line look like a link, an address or a handle.
+_LINK_MARKS = ("www.", "://", "@")
+
+
+def _lines_containing(joined: str, starts: np.ndarray, needles: tuple[str, ...]) -> np.ndarray:
+    """Which lines of the page (joined by newlines, each starting at its offset in ``starts``) contain
+    any of the needles (none of which holds a newline). Found by searching the whole page for each
+    needle, which on a page where few lines have one is several times faster than asking every line."""
+    found: list[int] = []
+    for needle in needles:
+        at = joined.find(needle)
+        while at >= 0:
+            found.append(at)
+            at = joined.find(needle, at + 1)
+    hit = np.zeros(len(starts), dtype=bool)
+    hit[np.searchsorted(starts, found, side="right") - 1] = True
+    return hit
+
+
 def _page_line_features(
     texts: list[str], stops: frozenset[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -329,10 +350,12 @@ def _page_line_features(
     n_chars = lengths.astype(np.float64)
 
     # Counts over a page's lines or words are sums over their contiguous slices of characters (or of
-    # words): np.add.reduceat sums every slice in one call. Lines are stripped and non-empty, so every
+    # words): np.add.reduceat sums every slice in one call, and the counts of several kinds of character
+    # (or word) in one call over their masks stacked as rows. Lines are stripped and non-empty, so every
     # line starts with a word and no slice is empty.
-    def chars_per_line(mask: np.ndarray) -> np.ndarray:
-        return np.add.reduceat(mask, starts, dtype=np.int64).astype(np.float64)
+    digits, commas, separators, quotes, n_cjk = np.add.reduceat(
+        (kinds & _COUNTED_KINDS[:, None]) != 0, starts, axis=1, dtype=np.int64
+    ).astype(np.float64)
 
     # words: runs of non-space characters; each keeps what lies between its first and last character
     # that is not edge punctuation (str.strip(_EDGE_PUNCT))
@@ -342,7 +365,8 @@ def _page_line_features(
     ws = np.flatnonzero(word_start)
     n_raw = len(ws)
     line_first_word = np.searchsorted(ws, starts)
-    word_line = np.repeat(np.arange(n), np.diff(line_first_word, append=n_raw))
+    raw_per_line = np.diff(line_first_word, append=n_raw)
+    word_line = np.repeat(np.arange(n), raw_per_line)
     pos = np.arange(m)
     core = in_word & ((kinds & _F_EDGE) == 0)
     first = np.minimum.reduceat(np.where(core, pos, m), ws)
@@ -350,9 +374,6 @@ def _page_line_features(
     wlen = np.maximum(last - first + 1, 0)
     word_id = np.cumsum(word_start) - 1
     kept_char = in_word & (pos >= first[word_id]) & (pos <= last[word_id])
-
-    def words_per_line(mask: np.ndarray) -> np.ndarray:
-        return np.add.reduceat(mask, line_first_word, dtype=np.int64).astype(np.float64)
 
     # which case flags occur anywhere in each word, all in one pass: over the kept characters whether
     # any is not a letter (the alpha flag inverted), upper or not upper case; over all its characters
@@ -388,19 +409,21 @@ def _page_line_features(
             stop_hashes[np.minimum(np.searchsorted(stop_hashes, word_hash), len(stop_hashes) - 1)]
             == word_hash
         )
-    n_stop = words_per_line(nonword & is_stop)
-    n_cjk = chars_per_line((kinds & _F_CJK) != 0)
+    n_words, n_stop, n_alpha, n_first_upper, n_camel, n_upper = np.add.reduceat(
+        np.stack((nonword, nonword & is_stop, is_alpha, first_upper, camel, is_upper)),
+        line_first_word,
+        axis=1,
+        dtype=np.int64,
+    ).astype(np.float64)
     if n_cjk.any():
         cjk_stops = _cjk_stop_chars(stops)
         if len(cjk_stops):
-            n_stop += chars_per_line(np.isin(cp, cjk_stops))
-    n_words = words_per_line(nonword) + n_cjk
+            n_stop += np.add.reduceat(np.isin(cp, cjk_stops), starts, dtype=np.int64)
+    n_words += n_cjk
     safe_words = np.maximum(n_words, 1.0)
-    n_alpha = np.maximum(words_per_line(is_alpha), 1.0)
+    n_alpha = np.maximum(n_alpha, 1.0)
     stop_ratio = n_stop / safe_words
-    digits = chars_per_line((kinds & _F_DIGIT) != 0)
     word_chars = np.add.reduceat(wlen, line_first_word).astype(np.float64)
-    raw_per_line = np.diff(line_first_word, append=n_raw)
 
     ends_stripped = list(map(str.rstrip, texts, repeat(_CLOSERS)))
     end = list(map(itemgetter(slice(-1, None)), ends_stripped))
@@ -431,7 +454,7 @@ def _page_line_features(
     )
     colon = np.fromiter(map(str.find, texts, repeat(":")), np.int64, n)
     last_char = cp[starts + lengths - 1]
-    linkish = np.fromiter(("www." in t or "://" in t or "@" in t for t in texts), bool, n)
+    linkish = _lines_containing(joined, starts, _LINK_MARKS)
     columns = (
         np.log1p(n_chars),
         np.log1p(n_words),
@@ -440,26 +463,26 @@ def _page_line_features(
         np.fromiter(map(str.endswith, ends_stripped, repeat(_TRUNCATIONS)), bool, n),
         bullet,
         stop_ratio,
-        words_per_line(first_upper) / n_alpha,
+        n_first_upper / n_alpha,
         digits / n_chars,
         date_shape,
         clock,
         year,
         (n_words <= 6) & (digits > 0) & ~sentence_end,
-        np.log1p(words_per_line(camel)),
-        np.log1p(chars_per_line((kinds & _F_SEP) != 0)),
+        np.log1p(n_camel),
+        np.log1p(separators),
         linkish,
         np.fromiter(map(str.isupper, texts), bool, n),
-        chars_per_line((kinds & _F_COMMA) != 0) / safe_words,
+        commas / safe_words,
         word_chars / safe_words / 10.0,
         (n_chars - word_chars - raw_per_line + 1) / n_chars,
         n_words <= 3,
         (n_words >= 10) & (stop_ratio >= 0.15),
         (n_words >= 25) & sentence_end,
-        chars_per_line((kinds & _F_QUOTE) != 0) > 0,
+        quotes > 0,
         np.fromiter(map(str.islower, map(itemgetter(0), texts)), bool, n),
         n_cjk / n_chars,
-        words_per_line(is_upper) / n_alpha,
+        n_upper / n_alpha,
         last_char == ord(":"),
         (colon >= 0) & (colon < HEAD_COLON_CHARS) & (colon < lengths - 1),
         last_char == ord(")"),
@@ -478,25 +501,32 @@ _SK_UPPER, _SK_LETTER, _SK_DIGIT, _SK_SPACE, _SK_OTHER = 1, 2, 3, 4, 16
 _SK_WORDS = 0x9E3779B97F4A7C15
 
 
-def _skeletons(cp: np.ndarray, case: np.ndarray, kinds: np.ndarray, spans: np.ndarray) -> np.ndarray:
+@cache
+def _skeleton_codes() -> np.ndarray:
+    """The skeleton code (see _skeletons) of every character of the Basic Multilingual Plane, indexed by
+    code point: one table lookup per character instead of a chain of np.where over its flags."""
+    kinds, case, _ = _char_tables()
+    other = np.arange(0x10000, dtype=np.uint32) + _SK_OTHER
+    codes = np.where((kinds & _F_SPACE) != 0, _SK_SPACE, other)
+    codes = np.where((case & _C_DECIMAL) != 0, _SK_DIGIT, codes)
+    letter = np.where((case & _C_UPPER) != 0, _SK_UPPER, _SK_LETTER)
+    return np.where((case & _C_ALPHA) != 0, letter, codes).astype(np.uint32)
+
+
+def _skeletons(cp: np.ndarray, spans: np.ndarray) -> np.ndarray:
     """A hash of the shape of each line given by its (start, length) in the page's characters: every
     character replaced by its class (upper-case letter, other letter, digit, space; punctuation stays
     itself) and each run of one class collapsed to one, so that "anna says:" and "jbaxt says:", or
     "November 19, 2019 at 6:34 am" and "December 2, 2019 at 11:05 pm", look the same. Computed for all
-    the lines at once, as _page_line_features computes word hashes."""
+    the lines at once, as _page_line_features computes word hashes. A character beyond the Basic
+    Multilingual Plane has no class: it is coded as punctuation, by its code point."""
     starts, lengths = spans[:, 0], spans[:, 1]
     first = np.cumsum(lengths) - lengths  # where each line starts among the gathered characters
     at = np.repeat(starts - first, lengths) + np.arange(int(lengths.sum()))
-    c = case[at]
-    code = np.where(
-        (c & _C_ALPHA) != 0,
-        np.where((c & _C_UPPER) != 0, _SK_UPPER, _SK_LETTER),
-        np.where(
-            (c & _C_DECIMAL) != 0,
-            _SK_DIGIT,
-            np.where((kinds[at] & _F_SPACE) != 0, _SK_SPACE, cp[at].astype(np.int64) + _SK_OTHER),
-        ),
-    ).astype(np.uint64)
+    chars = cp[at]
+    code = _skeleton_codes()[np.minimum(chars, 0xFFFF)].astype(np.uint64)
+    if len(chars) and int(chars.max()) > 0xFFFF:
+        code = np.where(chars > 0xFFFF, chars.astype(np.uint64) + _SK_OTHER, code)
     kept = np.ones(len(code), dtype=bool)
     kept[1:] = code[1:] != code[:-1]
     kept[first] = True
@@ -533,9 +563,12 @@ def _template_lines(
         return templates
     spans = np.column_stack((starts[candidates], lengths[candidates]))
     # the word count is mixed in because Chinese and Japanese lines collapse to few runs
-    keys = _skeletons(cp, case, kinds, spans) + n_words[candidates].astype(np.uint64) * np.uint64(_SK_WORDS)
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    templates[candidates] = counts[inverse] >= TEMPLATE_MIN_LINES
+    keys = _skeletons(cp, spans) + n_words[candidates].astype(np.uint64) * np.uint64(_SK_WORDS)
+    # how many candidates share each one's key: its count in the sorted keys (np.unique with inverse and
+    # counts costs three times as much on a page's few dozen candidates)
+    ordered = np.sort(keys)
+    shared = np.searchsorted(ordered, keys, side="right") - np.searchsorted(ordered, keys, side="left")
+    templates[candidates] = shared >= TEMPLATE_MIN_LINES
     return templates
 
 
@@ -578,7 +611,7 @@ def _local_features(blocks: list[Block], stops: frozenset[str]) -> tuple[np.ndar
         [
             np.fromiter(map(attrgetter("blank_before"), blocks), np.float64, n),
             np.fromiter(map(attrgetter("blank_after"), blocks), np.float64, n),
-            np.fromiter((counts[t] > 1 for t in texts), np.float64, n),
+            np.fromiter(map(counts.__getitem__, texts), np.int64, n) > 1,
             _neighbour_overlaps(word_hash, word_line, n),
         ]
     )
@@ -838,4 +871,5 @@ class BlockModel:
 def load_model(path: Path = MODEL_PATH) -> BlockModel:
     """The shipped model, read once per process (the character tables it needs are built with it)."""
     _char_tables()
+    _skeleton_codes()
     return BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))
