@@ -633,20 +633,13 @@ def densest_run(weights: np.ndarray) -> tuple[int, int]:
     return start, end
 
 
-def _run_features(n: int, run: tuple[int, int]) -> np.ndarray:
+def _run_features(n: int, run: tuple[int, int]) -> tuple[np.ndarray, ...]:
     """Per-block inside/before/after flags and log distance to a dense run."""
-    idx = np.arange(n)
     start, end = run
-    dist = np.where(idx < start, start - idx, np.where(idx > end, idx - end, 0))
-    return np.stack(
-        [
-            (dist == 0).astype(np.float64),
-            np.log1p(dist),
-            (idx < start).astype(np.float64),
-            (idx > end).astype(np.float64),
-        ],
-        axis=1,
-    )
+    idx = np.arange(n)
+    before, after = start - idx, idx - end  # positive before the run and after it
+    dist = np.maximum(before, 0) + np.maximum(after, 0)
+    return dist == 0, np.log1p(dist), before > 0, after > 0
 
 
 def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
@@ -661,16 +654,17 @@ def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), 0.0)
 
 
-def _enclosed(values: np.ndarray, radius: int) -> np.ndarray:
-    """min(max of values over the radius blocks before, max over the radius blocks after): high for a
-    list or a short line inside the article, which has article prose on both sides."""
-    n = len(values)
-    before = np.zeros(n)
-    after = np.zeros(n)
-    for k in range(1, min(radius, n - 1) + 1):
-        before[k:] = np.maximum(before[k:], values[:-k])
-        after[:-k] = np.maximum(after[:-k], values[k:])
-    return np.minimum(before, after)
+def _enclosed(flags: np.ndarray, radius: int) -> np.ndarray:
+    """Whether a flagged block (flags are 0 or 1) lies within the radius blocks before each block and
+    one within the radius blocks after it: high for a list or a short line inside the article, which
+    has article prose on both sides. Counted as differences of prefix sums (exact for 0 and 1), so that
+    it takes the same few numpy calls whatever the radius."""
+    n = len(flags)
+    prefix = np.concatenate(([0.0], np.cumsum(flags)))
+    idx = np.arange(n)
+    before = prefix[:-1] - prefix[np.maximum(idx - radius, 0)]
+    after = prefix[np.minimum(idx + radius + 1, n)] - prefix[1:]
+    return (before > 0) & (after > 0)
 
 
 def _tight_runs(blocks: list[Block]) -> np.ndarray:
@@ -690,18 +684,14 @@ def _tight_runs(blocks: list[Block]) -> np.ndarray:
     return sizes[run_id].astype(np.float64)
 
 
-def _shift(values: np.ndarray, offset: int) -> np.ndarray:
-    """values moved by offset blocks (positive: the previous block's value), zero-padded at the edges."""
-    out = np.zeros_like(values)
-    if offset > 0:
-        out[offset:] = values[:-offset]
-    else:
-        out[:offset] = values[-offset:]
-    return out
+_N_LOCAL, _N_CONTEXT, _N_NEIGHBOUR = len(LOCAL_FEATURES), len(CONTEXT_FEATURES), len(NEIGHBOUR_FEATURES)
+_NEIGHBOUR_COLUMNS = [_LOCAL_INDEX[name] for name in NEIGHBOUR_FEATURES]
 
 
 def block_features(blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
-    """Local features of each block, of its two neighbours, and page-context features."""
+    """Local features of each block, of its two neighbours, and page-context features. The columns are
+    written into one matrix (in feature_names order) rather than stacked: on a page of 150 lines,
+    stacking them cost more than computing several of them."""
     local, templates = _local_features(blocks, stops)
     n = len(blocks)
     idx = np.arange(n)
@@ -719,26 +709,30 @@ def block_features(blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
         + local[:, _LOCAL_INDEX["year"]]
     ) > 0
     dated_templates = (templates & dated).astype(np.float64)
-    context = np.column_stack(
-        [
-            position,
-            (position < 0.1).astype(np.float64),
-            (position > 0.9).astype(np.float64),
-            np.log1p(_tight_runs(blocks)),
-            _window_mean(short, 3),
-            _window_mean(prose, 1),
-            _window_mean(prose, 3),
-            _run_features(n, run),
-            _enclosed(prose, 3),
-            _enclosed(prose, 10),
-            log_chars - log_chars.max(),
-            _enclosed(dated_templates, TEMPLATE_RADIUS),
-        ]
+    context = (
+        position,
+        position < 0.1,
+        position > 0.9,
+        np.log1p(_tight_runs(blocks)),
+        _window_mean(short, 3),
+        _window_mean(prose, 1),
+        _window_mean(prose, 3),
+        *_run_features(n, run),
+        _enclosed(prose, 3),
+        _enclosed(prose, 10),
+        log_chars - log_chars.max(),
+        _enclosed(dated_templates, TEMPLATE_RADIUS),
     )
-    neighbour_cols = [_LOCAL_INDEX[name] for name in NEIGHBOUR_FEATURES]
-    prev = _shift(local[:, neighbour_cols], 1)
-    nxt = _shift(local[:, neighbour_cols], -1)
-    return np.hstack([local, context, prev, nxt])
+    features = np.zeros((n, _N_LOCAL + _N_CONTEXT + 2 * _N_NEIGHBOUR))
+    features[:, :_N_LOCAL] = local
+    for j, column in enumerate(context, start=_N_LOCAL):
+        features[:, j] = column
+    # the previous and the next block's neighbour features (zero beyond the page's ends)
+    neighbours = local[:, _NEIGHBOUR_COLUMNS]
+    prev = _N_LOCAL + _N_CONTEXT
+    features[1:, prev : prev + _N_NEIGHBOUR] = neighbours[:-1]
+    features[:-1, prev + _N_NEIGHBOUR :] = neighbours[1:]
+    return features
 
 
 def feature_names() -> list[str]:
