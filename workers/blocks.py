@@ -331,11 +331,11 @@ def _lines_containing(joined: str, starts: np.ndarray, needles: tuple[str, ...])
 def _page_line_features(
     texts: list[str], stops: frozenset[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Local features of every line of a page (columns in LOCAL_FEATURES order up to the page-dependent
-    ones), computed for the whole page at once: the page is one array of code points, its words are
-    runs of non-space characters, and every count is a numpy reduction over characters or words. Only
-    the stop-word lookup and three regular expressions (on the few short lines with digits) touch
-    strings one by one. Also returns the hashes of the page's words (lower-cased, without edge
+    """Local features of every line of a page (columns in LOCAL_FEATURES order, the page-dependent ones
+    not filled in yet), computed for the whole page at once: the page is one array of code points, its
+    words are runs of non-space characters, and every count is a numpy reduction over characters or
+    words. Only the stop-word lookup and three regular expressions (on the few short lines with digits)
+    touch strings one by one. Also returns the hashes of the page's words (lower-cased, without edge
     punctuation), the line of each, and which lines are template lines (see _template_lines)."""
     n = len(texts)
     joined = "\n".join(texts)
@@ -366,7 +366,7 @@ def _page_line_features(
     ws = np.flatnonzero(word_start)
     n_raw = len(ws)
     line_first_word = np.searchsorted(ws, starts)
-    raw_per_line = np.diff(line_first_word, append=n_raw)
+    raw_per_line = np.concatenate((line_first_word[1:], [n_raw])) - line_first_word
     word_line = np.repeat(np.arange(n), raw_per_line)
     pos = np.arange(m)
     core = in_word & ((kinds & _F_EDGE) == 0)
@@ -411,7 +411,7 @@ def _page_line_features(
             == word_hash
         )
     n_words, n_stop, n_alpha, n_first_upper, n_camel, n_upper = np.add.reduceat(
-        np.stack((nonword, nonword & is_stop, is_alpha, first_upper, camel, is_upper)),
+        np.array((nonword, nonword & is_stop, is_alpha, first_upper, camel, is_upper)),
         line_first_word,
         axis=1,
         dtype=np.int64,
@@ -488,7 +488,8 @@ def _page_line_features(
         (colon >= 0) & (colon < HEAD_COLON_CHARS) & (colon < lengths - 1),
         last_char == ord(")"),
     )
-    features = np.empty((n, len(columns)))
+    # the page-dependent columns after these are left for _local_features to fill
+    features = np.empty((n, len(LOCAL_FEATURES)))
     for j, column in enumerate(columns):
         features[:, j] = column
     templates = _template_lines(cp, case, kinds, starts, lengths, n_words)
@@ -514,14 +515,13 @@ def _skeleton_codes() -> np.ndarray:
     return np.where((case & _C_ALPHA) != 0, letter, codes).astype(np.uint32)
 
 
-def _skeletons(cp: np.ndarray, spans: np.ndarray) -> np.ndarray:
-    """A hash of the shape of each line given by its (start, length) in the page's characters: every
+def _skeletons(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """A hash of the shape of each line given by its start and length in the page's characters: every
     character replaced by its class (upper-case letter, other letter, digit, space; punctuation stays
     itself) and each run of one class collapsed to one, so that "anna says:" and "jbaxt says:", or
     "November 19, 2019 at 6:34 am" and "December 2, 2019 at 11:05 pm", look the same. Computed for all
     the lines at once, as _page_line_features computes word hashes. A character beyond the Basic
     Multilingual Plane has no class: it is coded as punctuation, by its code point."""
-    starts, lengths = spans[:, 0], spans[:, 1]
     first = np.cumsum(lengths) - lengths  # where each line starts among the gathered characters
     at = np.repeat(starts - first, lengths) + np.arange(int(lengths.sum()))
     chars = cp[at]
@@ -562,9 +562,10 @@ def _template_lines(
     candidates = np.flatnonzero(marked & (n_words <= TEMPLATE_MAX_WORDS))
     if len(candidates) < TEMPLATE_MIN_LINES:
         return templates
-    spans = np.column_stack((starts[candidates], lengths[candidates]))
     # the word count is mixed in because Chinese and Japanese lines collapse to few runs
-    keys = _skeletons(cp, spans) + n_words[candidates].astype(np.uint64) * np.uint64(_SK_WORDS)
+    keys = _skeletons(cp, starts[candidates], lengths[candidates]) + n_words[candidates].astype(
+        np.uint64
+    ) * np.uint64(_SK_WORDS)
     # how many candidates share each one's key: its count in the sorted keys (np.unique with inverse and
     # counts costs three times as much on a page's few dozen candidates)
     ordered = np.sort(keys)
@@ -607,16 +608,12 @@ def _local_features(blocks: list[Block], stops: frozenset[str]) -> tuple[np.ndar
     texts = [b.text for b in blocks]
     n = len(texts)
     counts = Counter(texts)
-    shapes, word_hash, word_line, templates = _page_line_features(texts, stops)
-    page = np.column_stack(
-        [
-            np.fromiter(map(attrgetter("blank_before"), blocks), np.float64, n),
-            np.fromiter(map(attrgetter("blank_after"), blocks), np.float64, n),
-            np.fromiter(map(counts.__getitem__, texts), np.int64, n) > 1,
-            _neighbour_overlaps(word_hash, word_line, n),
-        ]
-    )
-    return np.hstack([shapes, page]), templates
+    local, word_hash, word_line, templates = _page_line_features(texts, stops)
+    local[:, _LOCAL_INDEX["blank_before"]] = np.fromiter(map(attrgetter("blank_before"), blocks), bool, n)
+    local[:, _LOCAL_INDEX["blank_after"]] = np.fromiter(map(attrgetter("blank_after"), blocks), bool, n)
+    local[:, _LOCAL_INDEX["repeated"]] = np.fromiter(map(counts.__getitem__, texts), np.int64, n) > 1
+    local[:, _LOCAL_INDEX["neighbour_overlap"]] = _neighbour_overlaps(word_hash, word_line, n)
+    return local, templates
 
 
 def densest_run(weights: np.ndarray) -> tuple[int, int]:
@@ -668,12 +665,11 @@ def _enclosed(flags: np.ndarray, radius: int) -> np.ndarray:
     return (before > 0) & (after > 0)
 
 
-def _tight_runs(blocks: list[Block]) -> np.ndarray:
+def _tight_runs(blocks: list[Block], blank_before: np.ndarray) -> np.ndarray:
     """Length of the run of lines with no blank line between them that each block belongs to: menus and
     link lists are long tight runs, paragraphs are isolated. Zero on pages with no blank lines at all,
-    where tightness says nothing."""
+    where tightness says nothing. ``blank_before`` flags the blocks after a blank line."""
     n = len(blocks)
-    blank_before = np.fromiter(map(attrgetter("blank_before"), blocks), bool, n)
     if not blank_before[1:].any():
         return np.zeros(n)
     line_no = np.fromiter(map(attrgetter("line_no"), blocks), np.int64, n)
@@ -714,7 +710,7 @@ def block_features(blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
         position,
         position < 0.1,
         position > 0.9,
-        np.log1p(_tight_runs(blocks)),
+        np.log1p(_tight_runs(blocks, local[:, _LOCAL_INDEX["blank_before"]] > 0)),
         _window_mean(short, 3),
         _window_mean(prose, 1),
         _window_mean(prose, 3),
