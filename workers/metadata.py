@@ -13,6 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
+from operator import attrgetter
 
 from workers.blocks import CLOCK, NUMERIC_DATE, WORD, Block, final_stop, has_digit, truncated
 
@@ -64,13 +65,14 @@ def title_score(blocks: Sequence[Block], i: int, body_start: int, counts: Counte
 
 def find_title(blocks: Sequence[Block], body_start: int) -> int | None:
     """Index of the headline block above the article's first block, or None when there is none."""
-    counts = Counter(b.text for b in blocks)
     window = range(max(0, body_start - TITLE_WINDOW), body_start)
     candidates = [i for i in window if _title_shaped(blocks[i].text)]
     if not candidates:
         return None
-    best = max(candidates, key=lambda i: title_score(blocks, i, body_start, counts))
-    return best if title_score(blocks, best, body_start, counts) > 0 else None
+    counts = Counter(map(attrgetter("text"), blocks))
+    scores = {i: title_score(blocks, i, body_start, counts) for i in candidates}
+    best = max(candidates, key=scores.__getitem__)
+    return best if scores[best] > 0 else None
 
 
 # Month names of the languages most news is written in; a date line in another language is still
