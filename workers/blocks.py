@@ -328,6 +328,14 @@ def _lines_containing(joined: str, starts: np.ndarray, needles: tuple[str, ...])
     return hit
 
 
+def _in_sorted(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Which values are in the sorted table: one binary search each, several times faster than np.isin
+    on a page's words or characters (np.isin builds a lookup table over the values' whole range)."""
+    if not len(table):
+        return np.zeros(len(values), dtype=bool)
+    return table[np.minimum(np.searchsorted(table, values), len(table) - 1)] == values
+
+
 def _page_line_features(
     texts: list[str], stops: frozenset[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -374,7 +382,8 @@ def _page_line_features(
     last = np.maximum.reduceat(np.where(core, pos, -1), ws)
     wlen = np.maximum(last - first + 1, 0)
     word_id = np.cumsum(word_start) - 1
-    kept_char = in_word & (pos >= first[word_id]) & (pos <= last[word_id])
+    first_kept = first[word_id]  # of the word each character is in
+    kept_char = in_word & (pos >= first_kept) & (pos <= last[word_id])
 
     # which case flags occur anywhere in each word, all in one pass: over the kept characters whether
     # any is not a letter (the alpha flag inverted), upper or not upper case; over all its characters
@@ -401,15 +410,9 @@ def _page_line_features(
     powers = np.full(max(int(wlen.max(initial=0)), 1), _HASH_BASE, dtype=np.uint64)
     powers[0] = 1
     np.multiply.accumulate(powers, out=powers)
-    offset = np.where(kept_char, pos - first[word_id], 0)
+    offset = np.where(kept_char, pos - first_kept, 0)
     word_hash = np.add.reduceat(np.where(kept_char, codes * powers[offset], 0), ws)
-    stop_hashes = _stop_hashes(stops)
-    is_stop = np.zeros(n_raw, dtype=bool)
-    if len(stop_hashes):
-        is_stop = (
-            stop_hashes[np.minimum(np.searchsorted(stop_hashes, word_hash), len(stop_hashes) - 1)]
-            == word_hash
-        )
+    is_stop = _in_sorted(word_hash, _stop_hashes(stops))
     n_words, n_stop, n_alpha, n_first_upper, n_camel, n_upper = np.add.reduceat(
         np.array((nonword, nonword & is_stop, is_alpha, first_upper, camel, is_upper)),
         line_first_word,
@@ -419,7 +422,7 @@ def _page_line_features(
     if n_cjk.any():
         cjk_stops = _cjk_stop_chars(stops)
         if len(cjk_stops):
-            n_stop += np.add.reduceat(np.isin(cp, cjk_stops), starts, dtype=np.int64)
+            n_stop += np.add.reduceat(_in_sorted(cp, cjk_stops), starts, dtype=np.int64)
     n_words += n_cjk
     safe_words = np.maximum(n_words, 1.0)
     n_alpha = np.maximum(n_alpha, 1.0)
