@@ -329,8 +329,8 @@ def _lines_containing(joined: str, starts: np.ndarray, needles: tuple[str, ...])
 
 
 def _in_sorted(values: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Which values are in the sorted table: one binary search each, several times faster than np.isin
-    on a page's words or characters (np.isin builds a lookup table over the values' whole range)."""
+    """Which values are in the sorted table: one binary search each, several times faster on a page's
+    words or characters than np.isin, which sorts or builds a lookup table on every call."""
     if not len(table):
         return np.zeros(len(values), dtype=bool)
     return table[np.minimum(np.searchsorted(table, values), len(table) - 1)] == values
@@ -566,9 +566,8 @@ def _template_lines(
     if len(candidates) < TEMPLATE_MIN_LINES:
         return templates
     # the word count is mixed in because Chinese and Japanese lines collapse to few runs
-    keys = _skeletons(cp, starts[candidates], lengths[candidates]) + n_words[candidates].astype(
-        np.uint64
-    ) * np.uint64(_SK_WORDS)
+    shapes = _skeletons(cp, starts[candidates], lengths[candidates])
+    keys = shapes + n_words[candidates].astype(np.uint64) * np.uint64(_SK_WORDS)
     # how many candidates share each one's key: its count in the sorted keys (np.unique with inverse and
     # counts costs three times as much on a page's few dozen candidates)
     ordered = np.sort(keys)
@@ -656,10 +655,10 @@ def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
 
 
 def _enclosed(flags: np.ndarray, radius: int) -> np.ndarray:
-    """Whether a flagged block (flags are 0 or 1) lies within the radius blocks before each block and
-    one within the radius blocks after it: high for a list or a short line inside the article, which
-    has article prose on both sides. Counted as differences of prefix sums (exact for 0 and 1), so that
-    it takes the same few numpy calls whatever the radius."""
+    """Whether each block has a flagged block (flags are 0 or 1) among the radius blocks before it and
+    one among the radius blocks after it: true for a list or a short line inside the article, which has
+    article prose on both sides. Counted as differences of prefix sums (exact for 0 and 1), so that it
+    takes the same few numpy calls whatever the radius."""
     n = len(flags)
     prefix = np.concatenate(([0.0], np.cumsum(flags)))
     idx = np.arange(n)
