@@ -577,8 +577,10 @@ def _template_lines(
 
 
 # Bits of a word's hash kept beside its line number in one int64 key (collisions among a page's few
-# thousand words are vanishingly rare, and would only nudge one overlap feature).
+# thousand words are vanishingly rare, and would only nudge one overlap feature); the line number takes
+# the bits below them.
 _HASH_BITS = 40
+_LINE_BITS = 63 - _HASH_BITS
 
 
 def _neighbour_overlaps(word_hash: np.ndarray, word_line: np.ndarray, n: int) -> np.ndarray:
@@ -586,14 +588,15 @@ def _neighbour_overlaps(word_hash: np.ndarray, word_line: np.ndarray, n: int) ->
     the line of each) found in the previous or the next line: a photo caption shown twice, or a teaser
     headline followed by its own summary, repeats its neighbour's words."""
     hashes = (word_hash & np.uint64((1 << _HASH_BITS) - 1)).astype(np.int64)
-    # the distinct (line, word) keys, sorted; sorting and dropping repeats is faster than np.unique
-    keys = np.sort((word_line.astype(np.int64) << _HASH_BITS) | hashes)
+    # the distinct (word, line) keys, sorted (sorting and dropping repeats is faster than np.unique): the
+    # lines that hold a word follow one another, so a word of a line is also in the line before exactly
+    # when the key before its own is one less
+    keys = np.sort((hashes << _LINE_BITS) | word_line)
     keys = keys[np.concatenate((keys[:1] == keys[:1], keys[1:] != keys[:-1]))]
-    distinct = np.bincount(keys >> _HASH_BITS, minlength=n).astype(np.float64)
-    shifted = keys + (1 << _HASH_BITS)  # the same word one line further down; still sorted
-    at = np.minimum(np.searchsorted(shifted, keys), max(len(keys) - 1, 0))
-    in_prev = shifted[at] == keys if len(keys) else np.zeros(0, dtype=bool)
-    shared_prev = np.bincount(keys[in_prev] >> _HASH_BITS, minlength=n).astype(np.float64)
+    lines = keys & ((1 << _LINE_BITS) - 1)
+    distinct = np.bincount(lines, minlength=n).astype(np.float64)
+    in_prev = keys[1:] - keys[:-1] == 1
+    shared_prev = np.bincount(lines[1:][in_prev], minlength=n).astype(np.float64)
     best = shared_prev.copy()
     best[:-1] = np.maximum(best[:-1], shared_prev[1:])
     return np.divide(best, distinct, out=np.zeros(n), where=distinct > 0)
