@@ -368,9 +368,9 @@ end
 local info = I .. ':cli:' .. cid
 local score, joined = tonumber(ARGV[8]), tonumber(redis.call('HGET', info, 'n'))
 if joined == 1 then
-  redis.call('HSET', info, 'rs', score)
+  redis.call('HSET', info, 'rs', ARGV[8])  -- as the client wrote it: shorter than Lua's %.17g
 elseif joined > 1 and score > tonumber(redis.call('HGET', info, 'rs') or '-1') then
-  redis.call('HSET', info, 'rep', r, 'rs', score)
+  redis.call('HSET', info, 'rep', r, 'rs', ARGV[8])
 end
 redis.call('HSET', I .. ':gcl', r, cid)
 redis.call('SADD', I .. ':clm:' .. cid, r)
