@@ -4,7 +4,7 @@
     python -m bench.clustering ../shared/bench/events/wikinews-dev.jsonl
     python -m bench.clustering ../shared/bench/events/syndication-dev.jsonl \
         --originals ../shared/bench/events/wikinews-dev.jsonl
-    python -m bench.clustering ../shared/bench/events/wikinews-dev.jsonl --dated-from-urls
+    python -m bench.clustering ../shared/bench/events/wikinews-dev.jsonl --dated url --anchor
 
 Rows are accepted exactly as the API accepts them (validation, storage, queueing), then N real RQ worker
 processes drain the queue, so the figures include cleaning, signatures, Redis and concurrency. Without
@@ -13,8 +13,10 @@ Near-duplicate groups (canonical_id) are scored against `copy_of` when the file 
 (cluster_id) against `event` or `cluster`. With --originals (the file whose rows the dev file's rows are
 copies of, by `copy_of`), the bodies extracted from the rows that wrap a whole original in page chrome are
 scored against the original's text with the AEB metric: chrome stripping as it does on a stream, where the
-learned boilerplate takes part. With --dated-from-urls, only dated rows are loaded, a row without a date
-taking the one its URL states: stories as they are judged on held-out data, where every article is dated.
+learned boilerplate takes part. With --dated, only dated rows are loaded: stories as they are judged on
+held-out data, where every article is dated; `own` takes the rows with a date of their own, `url` also
+those whose URL states one. With --anchor, the issue's reference method (bench.anchor) is scored on the
+same rows, so that a dev figure can be read against the reference's known held-out score.
 """
 
 from __future__ import annotations
@@ -68,12 +70,14 @@ def url_date(url: str) -> str | None:
         return None
 
 
-def dated_from_urls(rows: list[dict]) -> list[dict]:
-    """Only the rows with a date: their own, else the one their URL states. The product is judged on dated
-    articles, and most rows of the dev event set have no date but a URL that tells it."""
+def dated(rows: list[dict], from_urls: bool) -> list[dict]:
+    """Only the rows with a date: their own, else (``from_urls``) the one their URL states. The product is
+    judged on dated articles, and most rows of the dev event set have no date but a URL that tells it."""
     out = []
     for row in rows:
-        date = row.get("published_at") or row.get("date") or url_date(row.get("url") or "")
+        date = row.get("published_at") or row.get("date")
+        if not date and from_urls:
+            date = url_date(row.get("url") or "")
         if date:
             out.append({**row, "published_at": date})
     return out
@@ -89,11 +93,17 @@ def as_article(row: dict, prefix: str) -> ArticleIn:
 
 
 def run(
-    path: Path, redis_url: str, workers: int, limit: int | None, originals: Path | None, url_dates: bool
+    path: Path,
+    redis_url: str,
+    workers: int,
+    limit: int | None,
+    originals: Path | None,
+    dates: str | None,
+    anchor: bool,
 ) -> None:
     rows = load(path)
-    if url_dates:
-        rows = dated_from_urls(rows)
+    if dates:
+        rows = dated(rows, from_urls=dates == "url")
     rows = rows[:limit] if limit else rows
     prefix = f"bench{secrets.token_hex(3)}-"
     os.environ["REDIS_URL"] = redis_url
@@ -141,6 +151,13 @@ def run(
     p, r, f = bcubed(gold, cluster)
     ari = adjusted_rand_index(gold, cluster)
     print(f"  story clusters: ARI {ari:.3f}, B-cubed P {p:.3f} R {r:.3f} F1 {f:.3f}")
+    if anchor:
+        from bench.anchor import anchor_scores  # needs scikit-learn, which only this option uses
+
+        scores = anchor_scores(rows, ids, gold)
+        best = max(scores, key=scores.__getitem__)
+        listed = ", ".join(f"{t:g}: {a:.3f}" for t, a in scores.items())
+        print(f"  reference (TF-IDF, components, 3-day window) ARI by threshold: {listed}; best {best:g}")
     if originals:
         texts = {row["id"]: row["text"] for row in load(originals)}
         wrapped = [r for r in rows if r["id"] == r.get("copy_of") and r["id"] in texts]
@@ -169,12 +186,16 @@ def main() -> None:
         "--originals", type=Path, default=None, help="JSONL of the originals the rows copy (see above)"
     )
     parser.add_argument(
-        "--dated-from-urls",
-        action="store_true",
-        help="only rows with a date, the URL's where the row has none (see dated_from_urls)",
+        "--dated",
+        choices=("own", "url"),
+        default=None,
+        help="only rows with a date: their own (own), or else the one their URL states (url)",
+    )
+    parser.add_argument(
+        "--anchor", action="store_true", help="also score the issue's reference method (bench.anchor)"
     )
     args = parser.parse_args()
-    options = (args.workers, args.limit, args.originals, args.dated_from_urls)
+    options = (args.workers, args.limit, args.originals, args.dated, args.anchor)
     if args.redis_url:
         run(args.file, args.redis_url, *options)
         return
