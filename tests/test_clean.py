@@ -124,6 +124,19 @@ def test_title_and_date_are_found_and_kept_out_of_the_body() -> None:
     assert _removed(article, title) == "title"
 
 
+@pytest.mark.parametrize(
+    "dateline",
+    ["Veröffentlicht am 18. Juni 2023", "18 giugno 2023", "Publié le 18 juin 2023", "June 18, 2023"],
+)
+def test_a_dateline_in_words_is_the_date_not_the_headline(dateline: str) -> None:
+    title = "Council extends night buses to the northern suburbs"
+    page = _page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM", dateline)
+    article = clean_text(page)
+    assert article.title == title
+    assert article.published_at == "2023-06-18"
+    assert _removed(article, dateline) == "meta"
+
+
 def test_a_sentence_of_the_article_is_never_taken_for_a_byline() -> None:
     title = "Council extends night buses to the northern suburbs"
     opening = "By Tuesday, Smith and Jones had left the council chamber."

@@ -27,7 +27,9 @@ MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
 
 def _title_shaped(text: str) -> bool:
     """A headline is a handful of words without sentence-final full stop, truncation, date, links or the
-    shape of a byline."""
+    shape of a byline. A date in words counts ("Veröffentlicht am 18. Juni 2023", "18 giugno 2023"):
+    with no clock time beside it such a dateline has a headline's shape otherwise, and sits just above
+    the article where the headline is looked for."""
     n_words = len(WORD.findall(text))
     if not MIN_TITLE_WORDS <= n_words <= MAX_TITLE_WORDS or len(text) > 250:
         return False
@@ -35,7 +37,7 @@ def _title_shaped(text: str) -> bool:
         return False
     if "://" in text or "www." in text:
         return False
-    if has_digit(text) and (NUMERIC_DATE.search(text) or CLOCK.search(text)):
+    if has_digit(text) and (NUMERIC_DATE.search(text) or CLOCK.search(text) or parse_date(text)):
         return False
     return parse_byline(text) is None  # "By Ana Swanson and Vivian Wang" is no headline
 
