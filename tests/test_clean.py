@@ -15,7 +15,7 @@ from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
 from workers.blocks import LOCAL_FEATURES, Block, local_features
 from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
-from workers.metadata import parse_byline
+from workers.metadata import parse_byline, parse_date
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 NON_BODY = {"chrome", "title", "meta"}
@@ -329,6 +329,46 @@ def test_chinese_article_under_a_headline_is_kept_whole(repeats: int) -> None:
     the headline above it, as many "words" as a sentence, is not article text."""
     line = PROSE_ZH * repeats
     assert clean_text(f"市议会延长夜间公交服务\n\n{line}").body == line
+
+
+@pytest.mark.parametrize(
+    ("headline", "shown"),
+    [("市议会决定延长夜间公交服务至北部郊区", 1), ("夜間バスが北部の郊外まで延長に！？", 2)],
+    ids=["zh", "ja, ending in ！？ and shown twice"],
+)
+def test_a_chinese_or_japanese_headline_is_the_title_not_a_menu_label(headline: str, shown: int) -> None:
+    """Written without spaces, a headline is one "word" to a word count: it is measured by its characters
+    instead, enough of them that a menu label of a few characters does not pass for one. A full-width
+    question or exclamation mark ends a headline as its ASCII twin does."""
+    menu = ["首页", "新闻中心", "よくあるご質問", "お問い合わせ", "联系我们"]
+    paragraphs = [sentence + "。" for sentence in PROSE_ZH.split("。") if sentence]
+    page = "\n".join([*menu, "", *[headline] * shown, "", "\n\n".join(paragraphs), "", "版权所有"])
+    article = clean_text(page)
+    assert article.title == headline
+    assert article.body == "\n\n".join(paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [
+        ("Jun 18, 2023, 10:24 AM", "2023-06-18"),
+        ("18. Juni 2023", "2023-06-18"),
+        ("le 18 juin 2023 à 10h24", "2023-06-18"),
+        ("18 de junio de 2023", "2023-06-18"),
+        ("18 giugno 2023", "2023-06-18"),
+        ("18 juni 2023", "2023-06-18"),
+        ("18 iunie 2023", "2023-06-18"),
+        ("18 Haziran 2023", "2023-06-18"),
+        ("18 czerwca 2023", "2023-06-18"),
+        ("18. června 2023", "2023-06-18"),
+        ("Текст: Анна Иванова · 18 июня 2023", "2023-06-18"),
+        ("2023年6月18日", "2023-06-18"),
+        ("18.06.2023", "2023-06-18"),
+        ("in June 2023", None),
+    ],
+)
+def test_a_date_is_read_in_the_languages_news_is_written_in(line: str, iso: str | None) -> None:
+    assert parse_date(line) == iso
 
 
 @pytest.mark.parametrize("paragraphs", [1, 2], ids=["one paragraph", "two paragraphs"])

@@ -25,15 +25,30 @@ DATE_WINDOW = 6
 MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
 
 
+# Chinese characters and Japanese kana (the scripts written without spaces between words).
+_HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def _title_words(text: str) -> int:
+    """A line's length in words as a headline's is judged: its spaced words, plus one for every four
+    Chinese or Japanese characters (scripts that write a headline as one run without spaces), so that a
+    headline of a dozen characters counts as a few words and a menu label of three to seven ("ブログ",
+    "よくあるご質問") as fewer than MIN_TITLE_WORDS."""
+    return len(WORD.findall(text)) + len(_HAN_KANA.findall(text)) // 4
+
+
 def _title_shaped(text: str) -> bool:
     """A headline is a handful of words without sentence-final full stop, truncation, date, links or the
     shape of a byline. A date in words counts ("Veröffentlicht am 18. Juni 2023", "18 giugno 2023"):
     with no clock time beside it such a dateline has a headline's shape otherwise, and sits just above
     the article where the headline is looked for."""
-    n_words = len(WORD.findall(text))
-    if not MIN_TITLE_WORDS <= n_words <= MAX_TITLE_WORDS or len(text) > 250:
+    if not MIN_TITLE_WORDS <= _title_words(text) <= MAX_TITLE_WORDS or len(text) > 250:
         return False
-    if (final_stop(text) and not text.endswith(("?", "!"))) or truncated(text) or text[0].islower():
+    if (
+        (final_stop(text) and not text.endswith(("?", "!", "？", "！")))
+        or truncated(text)
+        or text[0].islower()
+    ):
         return False
     if "://" in text or "www." in text:
         return False
@@ -56,7 +71,7 @@ def title_score(blocks: Sequence[Block], i: int, body_start: int, counts: Counte
         score += 1.0
     if blocks[i].blank_before and blocks[i].blank_after:
         score += 0.5
-    if len(WORD.findall(text)) >= 5:
+    if _title_words(text) >= 5:
         score += 0.5
     if i + 1 < len(blocks) and blocks[i + 1].text.startswith(text):
         score -= 2.0
@@ -77,8 +92,10 @@ def find_title(blocks: Sequence[Block], body_start: int) -> int | None:
     return best if scores[best] > 0 else None
 
 
-# Month names of the languages most news is written in; a date line in another language is still
-# found when it is numeric (ISO, 18.06.2023, 2023年6月18日).
+# Month names of the languages most news is written in (in the form a date uses: Russian, Polish and
+# Czech decline them); a date line in another language is still found when it is numeric (ISO,
+# 18.06.2023, 2023年6月18日). Adding a language must not make a prefix ambiguous: the prefix table
+# drops prefixes two months share.
 MONTH_NAMES = (
     "january february march april may june july august september october november december",
     "januar februar märz april mai juni juli august september oktober november dezember",
@@ -87,6 +104,14 @@ MONTH_NAMES = (
     "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
     "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
     "januari februari maart april mei juni juli augustus september oktober november december",
+    "januari februari mars april maj juni juli augusti september oktober november december",
+    "januar februar marts april maj juni juli august september oktober november december",
+    "ianuarie februarie martie aprilie mai iunie iulie august septembrie octombrie noiembrie decembrie",
+    "januari februari maret april mei juni juli agustus september oktober november desember",
+    "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",
+    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",
+    "ledna února března dubna května června července srpna září října listopadu prosince",
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
 )
 
 
