@@ -137,6 +137,32 @@ def test_a_dateline_in_words_is_the_date_not_the_headline(dateline: str) -> None
     assert _removed(article, dateline) == "meta"
 
 
+SHARE_BAR = ["Share", "Tweet", "Email", "Print", "Comments", "Save", "Listen", "Text size", "A+", "A-"]
+
+
+def test_a_dateline_a_share_bar_away_from_the_headline_is_found() -> None:
+    title = "Council extends night buses to the northern suburbs"
+    dateline = "Updated 3:27 am PST, Wednesday, November 20, 2019"
+    share = "\n".join(SHARE_BAR)
+    page = _page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM\n", f"{share}\n")
+    page = page.replace(f"\n{title}\n", f"\n{dateline}\n{share}\n\n{title}\n")
+    article = clean_text(page)
+    assert article.published_at == "2019-11-20"
+    assert article.title == title
+
+
+def test_a_dated_line_inside_the_article_is_its_text_not_its_dateline() -> None:
+    title = "Council extends night buses to the northern suburbs"
+    post = [
+        "Good news for night-shift workers in the north at last!",
+        "— Jane Roe (@janeroe) November 18, 2019",
+    ]
+    page = _page(title, [*PROSE_EN[:2], *post, *PROSE_EN[2:]]).replace("Jun 18, 2023, 10:24 AM\n", "")
+    article = clean_text(page)
+    assert article.published_at is None
+    assert post[1] in _paragraphs(article)
+
+
 def test_a_sentence_of_the_article_is_never_taken_for_a_byline() -> None:
     title = "Council extends night buses to the northern suburbs"
     opening = "By Tuesday, Smith and Jones had left the council chamber."

@@ -224,7 +224,14 @@ def _assemble(
     texts = [b.text for b in blocks]
     titles = _title_rows(texts, title) if title is not None else set()
     meta = _header_lines(blocks, kept, title_idx)
-    if date is None and (dated := metadata.find_date_line(blocks, anchors)) is not None:
+    # a dated line the classifier kept below the article's first sentence is in the article's text (an
+    # embedded post's "— Name (@handle) November 18, 2019"), not its dateline
+    prose_start = next((i for i in kept if _reads_like_a_sentence(texts[i])), len(blocks))
+
+    def may_be_dateline(i: int) -> bool:
+        return i <= prose_start or not keep[i]
+
+    if date is None and (dated := metadata.find_date_line(blocks, anchors, may_be_dateline)) is not None:
         meta.add(dated[0])
         date = dated[1]
 

@@ -20,8 +20,11 @@ from workers.blocks import CLOCK, NUMERIC_DATE, WORD, Block, final_stop, has_dig
 # How far above the first article line a headline may sit: pages put share bars, photos with captions
 # and bylines between them, but rarely more than a dozen lines.
 TITLE_WINDOW = 12
-# How far around the headline and the article start a dateline or a byline is looked for.
-DATE_WINDOW = 6
+# How far around the headline and the article start a dateline or a byline is looked for, nearest
+# first. On the 120 AEB text pages, against the date the page's HTML metadata gives: 6 lines found the
+# same date on 75 pages and none on 32; 12 lines on 81 and 25, with no more that disagree (at 20 one
+# more disagrees and none more agrees).
+DATE_WINDOW = 12
 MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
 
 
@@ -181,11 +184,13 @@ def _first_near(
     read: Callable[[str], str | None],
     eligible: Callable[[int], bool] = lambda i: True,
 ) -> tuple[int, str] | None:
-    """The first eligible line within DATE_WINDOW lines of an anchor (the headline, the article's start)
-    that `read` finds something in, and what it found."""
+    """The eligible line nearest an anchor (the headline, then the article's start), within DATE_WINDOW
+    lines of it, that `read` finds something in, and what it found. Nearest first, the earlier line of
+    two as near: a teaser's date a few lines further up loses to the dateline beside the headline."""
     seen: set[int] = set()
     for anchor in anchors:
-        for i in range(max(0, anchor - DATE_WINDOW), min(len(blocks), anchor + DATE_WINDOW + 1)):
+        window = range(max(0, anchor - DATE_WINDOW), min(len(blocks), anchor + DATE_WINDOW + 1))
+        for i in sorted(window, key=lambda i: (abs(i - anchor), i)):
             if i in seen or not eligible(i):
                 continue
             seen.add(i)
@@ -202,9 +207,12 @@ def _date_of_line(text: str) -> str | None:
     return parse_date(text)
 
 
-def find_date_line(blocks: Sequence[Block], anchors: Sequence[int]) -> tuple[int, str] | None:
-    """First short line near the headline or the article start that parses as a date."""
-    return _first_near(blocks, anchors, _date_of_line)
+def find_date_line(
+    blocks: Sequence[Block], anchors: Sequence[int], eligible: Callable[[int], bool] = lambda i: True
+) -> tuple[int, str] | None:
+    """The short line nearest the headline or the article start that parses as a date (among the
+    eligible ones)."""
+    return _first_near(blocks, anchors, _date_of_line, eligible)
 
 
 # The word that introduces a byline's names, in the languages most news is written in ("By Ana Swanson",
