@@ -163,6 +163,20 @@ def test_a_dated_line_inside_the_article_is_its_text_not_its_dateline() -> None:
     assert post[1] in _paragraphs(article)
 
 
+def test_the_headline_is_the_line_about_the_article_not_the_nearest_one() -> None:
+    """Lines between the headline and the article (a share bar, a "continue reading" link, a picture's
+    credit) have a headline's shape too; the headline is the one whose words the article uses."""
+    title = "Council extends night buses to the northern suburbs"
+    between = [
+        "Share this story on your favourite network",
+        "Continue reading the main story",
+        "Image Credit",
+    ]
+    page = _page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM\n", "\n\n".join(between) + "\n")
+    article = clean_text(page)
+    assert article.title == title
+
+
 def test_a_sentence_of_the_article_is_never_taken_for_a_byline() -> None:
     title = "Council extends night buses to the northern suburbs"
     opening = "By Tuesday, Smith and Jones had left the council chamber."
