@@ -183,3 +183,21 @@ def test_a_long_paragraph_inside_a_link_is_cut_whole() -> None:
     assert len(teasers) > 700
     assert article.body.split("\n\n") == PROSE_EN
     assert {r.reason for r in article.removed if r.text in teasers} == {"link"}
+
+
+@pytest.mark.parametrize(
+    ("site", "title"),
+    [
+        ("The Example Gazette", "Night buses"),
+        ("@examplegazette", "Night buses | The Example Gazette"),  # not the name the title gives
+    ],
+)
+def test_the_sites_name_is_cut_from_the_page_title(site: str, title: str) -> None:
+    """Without an <h1>, the headline is the page's title as its meta tags give it, where sites add their
+    name ("Night buses | The Example Gazette"); it goes when the page's own meta tags name the site so."""
+    head = (
+        '<meta property="og:title" content="Night buses | The Example Gazette">'
+        f'<meta property="og:site_name" content="{site}">'
+    )
+    article = clean_html(_page(f"<article>{_paragraphs(PROSE_EN)}</article>", head))
+    assert article.title == title

@@ -65,6 +65,8 @@ _CONTAINER_TAGS = ("article", "blockquote", "center", "div", "main", "section", 
 _BLOCK_TAGS = ("p", "head", "list", "quote", "table")
 
 _WORD = re.compile(r"\w+")
+# What stands between a headline and the site's name in a page's title.
+_SITE_SEPARATORS = "|-–—·:»"
 
 
 @dataclass(frozen=True)
@@ -260,9 +262,32 @@ def _metadata(tree: HtmlElement) -> tuple[str | None, str | None, str | None]:
     # the meta tags already read are still good.
     with contextlib.suppress(Exception):
         meta = extract_meta_json(tree, meta)
-    title = meta.title or extract_title(tree)
+    title = _without_site_name(_one_line(meta.title or extract_title(tree)), _one_line(meta.sitename))
     date = find_date(tree, extensive_search=False, original_date=True, url=meta.url or extract_url(tree))
-    return _one_line(title), date, _one_line(meta.author)
+    return title, date, _one_line(meta.author)
+
+
+def _without_site_name(title: str | None, site: str | None) -> str | None:
+    """The headline without the site's name that a page's <title> or og:title often puts after or
+    before it ("Clymer workshop manual review | MoreBikes", "LinkNaija: BREAKING NEWS: …"), the site's
+    name being what its own meta tags call it (og:site_name and the like; "@digg" for a Twitter handle).
+    A title whose last part is not the site's name is left whole: "Bubonic plague: … – 'The plague is
+    coming'"."""
+    if not title or not site or not (name := _letters([_key(site)])):
+        return title
+    for separator in _SITE_SEPARATORS:
+        head, found, tail = title.rpartition(f" {separator} ")
+        if found and head.strip() and _letters([_key(tail)]) == name:
+            return head.strip()
+    if title[-len(site) :].casefold() == site.casefold():  # a site name that holds a separator itself
+        head = title[: -len(site)].rstrip()
+        if head[-1:] in _SITE_SEPARATORS and head[:-1].strip():
+            return head[:-1].strip()
+    if title[: len(site)].casefold() == site.casefold():
+        rest = title[len(site) :].lstrip()
+        if rest[:1] in _SITE_SEPARATORS and rest[1:].strip():
+            return rest[1:].strip()
+    return title
 
 
 def _one_line(text: str | None) -> str | None:
