@@ -125,6 +125,13 @@ def test_title_and_date_are_found_and_kept_out_of_the_body() -> None:
 
 
 @pytest.mark.parametrize(
+    "title", ["Council extends night buses: “We got there!”", "Will night buses reach the northern suburbs?"]
+)
+def test_a_headline_may_end_in_a_question_or_an_exclamation_mark_quoted_or_not(title: str) -> None:
+    assert clean_text(_page(title, PROSE_EN)).title == title
+
+
+@pytest.mark.parametrize(
     "dateline",
     ["Veröffentlicht am 18. Juni 2023", "18 giugno 2023", "Publié le 18 juin 2023", "June 18, 2023"],
 )

@@ -224,9 +224,14 @@ def has_digit(text: str) -> bool:
     return _ASCII_DIGIT.search(text) is not None
 
 
+def final_mark(text: str) -> str:
+    """The character text ends on, closing quotes and brackets aside ("" for none)."""
+    return text.rstrip(_CLOSERS)[-1:]
+
+
 def final_stop(text: str) -> bool:
     """Whether text ends like a sentence (full stop, question or exclamation mark, maybe quoted)."""
-    return text.rstrip(_CLOSERS)[-1:] in _FINAL_STOPS
+    return final_mark(text) in _FINAL_STOPS
 
 
 def truncated(text: str) -> bool:

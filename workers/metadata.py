@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from operator import attrgetter
 
-from workers.blocks import CLOCK, NUMERIC_DATE, WORD, Block, final_stop, has_digit, truncated
+from workers.blocks import CLOCK, NUMERIC_DATE, WORD, Block, final_mark, final_stop, has_digit, truncated
 
 # How far above the first article line a headline may sit: pages put share bars, photos with captions
 # and bylines between them, sometimes a score of lines.
@@ -57,11 +57,7 @@ def _title_shaped(text: str) -> bool:
     the article where the headline is looked for."""
     if not MIN_TITLE_WORDS <= _title_words(text) <= MAX_TITLE_WORDS or len(text) > 250:
         return False
-    if (
-        (final_stop(text) and not text.endswith(("?", "!", "？", "！")))
-        or truncated(text)
-        or text[0].islower()
-    ):
+    if (final_stop(text) and final_mark(text) not in "?!？！") or truncated(text) or text[0].islower():
         return False
     if "://" in text or "www." in text:
         return False
