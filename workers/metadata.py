@@ -47,7 +47,8 @@ def _title_words(text: str) -> int:
     Chinese or Japanese characters (scripts that write a headline as one run without spaces), so that a
     headline of a dozen characters counts as a few words and a menu label of three to seven ("ブログ",
     "よくあるご質問") as fewer than MIN_TITLE_WORDS."""
-    return len(WORD.findall(text)) + len(_HAN_KANA.findall(text)) // 4
+    words = len(WORD.findall(text))
+    return words if text.isascii() else words + len(_HAN_KANA.findall(text)) // 4
 
 
 def _title_shaped(text: str) -> bool:
@@ -55,9 +56,11 @@ def _title_shaped(text: str) -> bool:
     shape of a byline. A date in words counts ("Veröffentlicht am 18. Juni 2023", "18 giugno 2023"):
     with no clock time beside it such a dateline has a headline's shape otherwise, and sits just above
     the article where the headline is looked for."""
-    if not MIN_TITLE_WORDS <= _title_words(text) <= MAX_TITLE_WORDS or len(text) > 250:
+    if len(text) > 250 or text[0].islower() or truncated(text):
         return False
-    if (final_stop(text) and final_mark(text) not in "?!？！") or truncated(text) or text[0].islower():
+    if (final_stop(text) and final_mark(text) not in "?!？！") or not (
+        MIN_TITLE_WORDS <= _title_words(text) <= MAX_TITLE_WORDS
+    ):
         return False
     if "://" in text or "www." in text:
         return False
@@ -72,24 +75,23 @@ def _content_words(text: str, stops: frozenset[str]) -> set[str]:
     return {w for w in WORD.findall(text.casefold()) if len(w) >= TITLE_WORD_MIN_CHARS and w not in stops}
 
 
-def _has_deck(blocks: Sequence[Block], i: int, body_start: int) -> bool:
-    """Whether block i is followed by a deck: another title-shaped line, longer than it (a shorter one is
-    more often a byline or a kicker, which would make the deck look like the headline), that does not
-    merely extend it."""
-    nxt = blocks[i + 1].text if i + 1 < body_start else ""
-    text = blocks[i].text
-    return len(nxt) > len(text) and _title_shaped(nxt) and not nxt.startswith(text)
+def _is_deck(blocks: Sequence[Block], i: int, shaped: set[int]) -> bool:
+    """Whether title-shaped block i + 1 (``shaped`` holds the title-shaped blocks) is block i's deck:
+    longer than it (a shorter one is more often a byline or a kicker, which would make the deck look like
+    the headline), and not merely extending it."""
+    text, nxt = blocks[i].text, blocks[i + 1].text if i + 1 in shaped else ""
+    return len(nxt) > len(text) and not nxt.startswith(text)
 
 
 def title_score(
-    blocks: Sequence[Block], i: int, body_start: int, counts: Counter[str], shared: float
+    blocks: Sequence[Block], i: int, body_start: int, counts: Counter[str], shared: float, deck: bool
 ) -> float:
     """How headline-like block i is: closer to the article is better, a repeat elsewhere in the page is a
     strong sign, so are words the article's opening uses (``shared``, see TITLE_OVERLAP_WEIGHT) and a
     deck below it, and a line that the next line merely extends is a photo caption, not a headline."""
     text = blocks[i].text
     score = 1.0 - 0.02 * (body_start - i) + TITLE_OVERLAP_WEIGHT * shared
-    if _has_deck(blocks, i, body_start):
+    if deck:
         score += 0.3
     if counts[text] > 1:
         score += 1.0
@@ -110,22 +112,22 @@ def find_title(blocks: Sequence[Block], body_start: int, stops: frozenset[str]) 
     article is about: the headline is credited with the words its deck shares with the opening, so that
     the deck, which sums up the opening, does not win on them."""
     window = range(max(0, body_start - TITLE_WINDOW), body_start)
-    candidates = [i for i in window if _title_shaped(blocks[i].text)]
-    if not candidates:
+    shaped = {i for i in window if _title_shaped(blocks[i].text)}
+    if not shaped:
         return None
     counts = Counter(map(attrgetter("text"), blocks))
     opening = " ".join(b.text for b in blocks[body_start : body_start + TITLE_BODY_LINES])
     body_words = _content_words(opening, stops)
-
-    def shared(i: int) -> float:
+    shared = {}
+    for i in shaped:
         words = _content_words(blocks[i].text, stops)
-        return len(words & body_words) / len(words) if words else 0.0
-
+        shared[i] = len(words & body_words) / len(words) if words else 0.0
     scores = {}
-    for i in candidates:
-        about = max(shared(i), shared(i + 1)) if _has_deck(blocks, i, body_start) else shared(i)
-        scores[i] = title_score(blocks, i, body_start, counts, about)
-    best = max(candidates, key=scores.__getitem__)
+    for i in shaped:
+        deck = _is_deck(blocks, i, shaped)
+        about = max(shared[i], shared[i + 1]) if deck else shared[i]
+        scores[i] = title_score(blocks, i, body_start, counts, about, deck)
+    best = max(sorted(shaped), key=scores.__getitem__)
     return best if scores[best] > 0 else None
 
 
