@@ -184,6 +184,14 @@ def test_the_headline_is_the_line_about_the_article_not_the_nearest_one() -> Non
     assert article.title == title
 
 
+def test_a_section_label_naming_the_articles_subject_is_not_its_headline() -> None:
+    """A short label above the article ("In the Council") may use the article's words too; the
+    headline uses more of them, and a label's few words must not count as a larger share."""
+    title = "Council extends night buses to the northern suburbs"
+    page = _page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM\n", "\nIn the Council\n")
+    assert clean_text(page).title == title
+
+
 def test_a_sentence_of_the_article_is_never_taken_for_a_byline() -> None:
     title = "Council extends night buses to the northern suburbs"
     opening = "By Tuesday, Smith and Jones had left the council chamber."

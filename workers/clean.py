@@ -218,7 +218,7 @@ def _assemble(
     body_start = kept[0]
     title_idx = None
     if title is None:
-        title_idx = metadata.find_title(blocks, body_start, stop_words(language))
+        title_idx = metadata.find_title(blocks, kept, stop_words(language))
         title = blocks[title_idx].text if title_idx is not None else None
     anchors = [body_start] if title_idx is None else [title_idx, body_start]
     texts = [b.text for b in blocks]
