@@ -68,10 +68,13 @@ BULLET = re.compile(r"(?:[•·▪►▸‣◦*–—-]|\d{1,2}[.)]) ")
 NUMERIC_DATE = re.compile(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b")
 CLOCK = re.compile(r"\b\d{1,2}[:h.]\d{2}\b(?:[ ]?[aApP]\.?[mM]\.?)?")
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+# Japanese kana and Chinese characters: the scripts written without spaces between words.
+_HAN_KANA_CHARS = r"\u3040-\u30ff\u3400-\u9fff"
+HAN_KANA = re.compile(f"[{_HAN_KANA_CHARS}]")
+CJK = re.compile(f"[{_HAN_KANA_CHARS}\\uac00-\\ud7af]")
 # Chinese and Japanese write no spaces: each Han or Kana character counts as a word, so that length,
 # word-count and stop-word features mean roughly the same thing as in spaced scripts.
-TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]|[^\W\u3040-\u30ff\u3400-\u9fff]+")
+TOKEN = re.compile(f"[{_HAN_KANA_CHARS}]|[^\\W{_HAN_KANA_CHARS}]+")
 
 LOCAL_FEATURES = (
     "log_chars",

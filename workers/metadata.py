@@ -15,7 +15,17 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from operator import attrgetter
 
-from workers.blocks import CLOCK, NUMERIC_DATE, WORD, Block, final_mark, final_stop, has_digit, truncated
+from workers.blocks import (
+    CLOCK,
+    HAN_KANA,
+    NUMERIC_DATE,
+    WORD,
+    Block,
+    final_mark,
+    final_stop,
+    has_digit,
+    truncated,
+)
 
 # How far above the first article line a headline may sit: pages put share bars, photos with captions
 # and bylines between them, sometimes a score of lines.
@@ -42,17 +52,13 @@ DATE_WINDOW = 12
 MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
 
 
-# Chinese characters and Japanese kana (the scripts written without spaces between words).
-_HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-
-
 def _title_words(text: str) -> int:
     """A line's length in words as a headline's is judged: its spaced words, plus one for every four
     Chinese or Japanese characters (scripts that write a headline as one run without spaces), so that a
     headline of a dozen characters counts as a few words and a menu label of three to seven ("ブログ",
     "よくあるご質問") as fewer than MIN_TITLE_WORDS."""
     words = len(WORD.findall(text))
-    return words if text.isascii() else words + len(_HAN_KANA.findall(text)) // 4
+    return words if text.isascii() else words + len(HAN_KANA.findall(text)) // 4
 
 
 def _title_shaped(text: str) -> bool:
