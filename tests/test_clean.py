@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
-from workers.blocks import LOCAL_FEATURES, Block, local_features
+from workers.blocks import LOCAL_FEATURES, Block, Smoothing, alphabetical_list, local_features
 from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
 from workers.metadata import parse_byline, parse_date
 
@@ -106,6 +106,43 @@ def test_share_bar_is_dropped() -> None:
     article = clean_text(_page("Council extends night buses to the northern suburbs", prose))
     assert share not in _paragraphs(article)
     assert _removed(article, share) is not None
+
+
+# A tag cloud as portals print it under the article or above it: one line of words in alphabetical order.
+TAG_CLOUD = (
+    "abfall amt ausbildung bahn bau bibliothek bildung bürger feuerwehr finanzen friedhof gesundheit "
+    "jugend kultur markt museum musik natur parken polizei rathaus schule senioren sport stadtrat straße "
+    "tourismus umwelt verkehr wahlen wasser wirtschaft"
+)
+
+
+@pytest.mark.parametrize("tags_first", [False, True])
+def test_a_tag_cloud_is_cut_before_or_after_the_article(tags_first: bool) -> None:
+    tags = ["Schlagwörter", TAG_CLOUD]
+    article_lines = ["Nachtbusse fahren bald in die Vororte", *PROSE_DE]
+    lines = [*tags, *article_lines] if tags_first else [*article_lines, *tags]
+    article = clean_text("\n".join(["Startseite", "Rathaus", "Kontakt", *lines, "Impressum"]))
+    assert TAG_CLOUD not in _paragraphs(article)
+    assert _removed(article, TAG_CLOUD) == "word_list"
+    assert all(p in _paragraphs(article) for p in PROSE_DE)
+
+
+def test_a_sentence_naming_things_in_alphabetical_order_is_kept() -> None:
+    sentence = "Barry, Berrien, Calhoun, Cass, Kalamazoo and Van Buren counties reported cases."
+    assert not alphabetical_list(sentence)
+    assert not alphabetical_list("Barry Berrien Calhoun Cass Kalamazoo Van Buren")  # 7 words
+    assert alphabetical_list(
+        "Agricultura Campanha Capacitação Combustíveis Comunicado Concurso Cultura Defesa"
+    )
+
+
+def test_where_no_line_reads_like_the_article_the_best_line_is_kept() -> None:
+    """One short paragraph at the foot of a portal's menus can score below the level the article's run
+    needs; the densest run is then the least bad menu label, and the page would have no article."""
+    smoothing = Smoothing(run_level=0.5, length_power=0.5, edge=1.01, inside=0.1, outside=1.01)
+    blocks = [Block(i, text, False, False) for i, text in enumerate(["Menu", "Archive", PROSE_EN[0], "Back"])]
+    keep = smoothing.keep(np.array([0.02, 0.01, 0.4, 0.03]), blocks)
+    assert keep.tolist() == [False, False, True, False]
 
 
 def test_every_long_sentence_is_kept_and_chrome_is_not() -> None:

@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
-from itertools import repeat
+from itertools import pairwise, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -217,6 +217,11 @@ _CLOSERS = "\"'”’»)]"
 _TRUNCATIONS = ("...", "…", "[…]", "[...]")
 _DIGITS = "0123456789"
 _ASCII_DIGIT = re.compile("[0-9]")
+_LETTERS = re.compile(r"[^\W\d_]+")
+# An alphabetical word list (alphabetical_list): at least this many words, this share of neighbouring
+# pairs in order (a list's entry may hold two words, "Defesa Civil").
+ALPHABETICAL_LIST_WORDS = 8
+ALPHABETICAL_SHARE = 0.9
 _QUOTES = '"“”«»„'
 _SEPARATOR_CHARS = "|•·»›/"
 
@@ -235,6 +240,19 @@ def final_mark(text: str) -> str:
 def final_stop(text: str) -> bool:
     """Whether text ends like a sentence (full stop, question or exclamation mark, maybe quoted)."""
     return final_mark(text) in _FINAL_STOPS
+
+
+def alphabetical_list(text: str) -> bool:
+    """Whether text is a run of ALPHABETICAL_LIST_WORDS or more words nearly all in alphabetical order
+    and not ending like a sentence: a tag cloud, a category menu or an index. Eight words of prose fall
+    in order once in 40,320; no line of the 120 AEB articles' or 670 wikinews-dev articles' text does."""
+    if text.count(" ") < ALPHABETICAL_LIST_WORDS - 1 or final_stop(text):
+        return False
+    words = [w.casefold() for w in _LETTERS.findall(text)]
+    if len(words) < ALPHABETICAL_LIST_WORDS:
+        return False
+    in_order = sum(a <= b for a, b in pairwise(words))
+    return in_order >= ALPHABETICAL_SHARE * (len(words) - 1)
 
 
 def truncated(text: str) -> bool:
@@ -842,7 +860,13 @@ class Smoothing:
         if known is not None:
             weights = np.where(known, 0.0, weights)
             evidence = np.where(known, 0.0, scores)
-        start, end = densest_run(weights)
+        if evidence.max() < self.run_level:
+            # no line reads like the article (a one-paragraph story at the foot of a portal's menus):
+            # every weight is negative and the densest run would be the least negative menu label, so
+            # the article is taken to be where the best line is
+            start = end = int(np.argmax(evidence))
+        else:
+            start, end = densest_run(weights)
         while start > 0 and evidence[start - 1] >= self.edge:
             start -= 1
         while end < len(scores) - 1 and evidence[end + 1] >= self.edge:
@@ -860,8 +884,12 @@ class BlockModel:
     smoothing: Smoothing
 
     def score(self, blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
-        """Probability that each block is article text, judged block by block."""
-        return self.scorer.predict(block_features(blocks, stops))
+        """Probability that each block is article text, judged block by block. An alphabetical word
+        list is set to 0 whatever the scorer says: its long run of words reads to the features like
+        prose, and it is too rare on the training pages for the scorer to learn otherwise."""
+        scores = self.scorer.predict(block_features(blocks, stops))
+        scores[[i for i, b in enumerate(blocks) if alphabetical_list(b.text)]] = 0.0
+        return scores
 
     def to_json(self) -> dict:
         """The shipped form: feature names, the scorer's weights and bins, and smoothing parameters."""

@@ -26,6 +26,7 @@ from workers.blocks import (
     Block,
     BlockModel,
     Smoothing,
+    alphabetical_list,
     detect_language,
     final_stop,
     has_digit,
@@ -308,6 +309,8 @@ def _shape_reason(text: str) -> str:
     between words (``segment`` collapses whitespace), so counting spaces counts words without splitting."""
     if truncated(text):
         return "teaser"
+    if alphabetical_list(text):
+        return "word_list"
     short = text.count(" ") < TIMESTAMP_MAX_WORDS
     if short and has_digit(text) and not final_stop(text) and "©" not in text:
         return "timestamp"
