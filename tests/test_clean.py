@@ -136,6 +136,36 @@ def test_a_sentence_naming_things_in_alphabetical_order_is_kept() -> None:
     )
 
 
+# Story cards flattened by a scraper that drops the break between a card's headline and its summary.
+GLUED_CARDS = [
+    "Harbour Ferry Fares Rise For The Third Year In A RowCommuters will pay twenty cents more for each "
+    "crossing from the first of March.",
+    "Library Opens Late On Thursdays This WinterThe central library will stay open until nine in the "
+    "evening for a trial period.",
+    "School Board Approves New Playground For Eastside ElementaryThe playground will be built over the "
+    "summer holidays with money from a state grant.",
+    "Local Bakery Wins Regional Bread ContestA family bakery on Mill Street took first prize for its rye "
+    "loaf at the county fair.",
+]
+
+
+@pytest.mark.parametrize("cards_first", [False, True])
+def test_teasers_whose_headline_runs_into_the_summary_are_cut(cards_first: bool) -> None:
+    """The cards read like prose to the classifier; camel-cased names in the article do not count."""
+    prose = [
+        PROSE_EN[0],
+        "The council's chair, Dana McAllister, said the vote showed that the council listens, and the "
+        "YouTube recording of the meeting has been watched thousands of times.",
+        *PROSE_EN[1:],
+    ]
+    story = ["Council extends night buses to the northern suburbs", *prose]
+    cards = ["More Local News", *GLUED_CARDS]
+    lines = [*cards, *story] if cards_first else [*story, *cards]
+    paragraphs = _paragraphs(clean_text("\n".join(["Home", "News", "Sport", *lines, "About us"])))
+    assert not set(GLUED_CARDS) & set(paragraphs)
+    assert all(p in paragraphs for p in prose)
+
+
 def test_where_no_line_reads_like_the_article_the_best_line_is_kept() -> None:
     """One short paragraph at the foot of a portal's menus can score below the level the article's run
     needs; the densest run is then the least bad menu label, and the page would have no article."""

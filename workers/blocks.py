@@ -222,6 +222,11 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 # pairs in order (a list's entry may hold two words, "Defesa Civil").
 ALPHABETICAL_LIST_WORDS = 8
 ALPHABETICAL_SHARE = 0.9
+# Glued teasers (glued_teasers): lines per page, most blocks between two of a list, and the longest
+# headline before the junction.
+GLUED_TEASERS_MIN = 3
+GLUED_TEASERS_GAP = 3
+GLUED_HEADLINE_MAX_WORDS = 20
 _QUOTES = '"“”«»„'
 _SEPARATOR_CHARS = "|•·»›/"
 
@@ -253,6 +258,44 @@ def alphabetical_list(text: str) -> bool:
         return False
     in_order = sum(a <= b for a, b in pairwise(words))
     return in_order >= ALPHABETICAL_SHARE * (len(words) - 1)
+
+
+# An upper-case letter right after two lower-case ones: where a teaser's headline may run into its summary.
+# (Written with the look-behind after the upper-case letter: the scan then stops only at capitals, four
+# times faster than with the look-behind first.)
+_GLUE = re.compile(r"[A-Z](?<=[a-z]{2}[A-Z])")
+
+
+def glued_teasers(blocks: list[Block]) -> list[int]:
+    """Blocks where a teaser's headline runs into its summary ("...Title RunDenny Hamlin's ..."): a
+    scraper that flattens a list of story cards drops the break between the two. The junction is a
+    lower-case letter followed by an upper-case one inside a word the page has once, after at least
+    three mostly capitalised words and before at least five more; a camel-cased name in an article
+    ("MacBook", "CarMax") mostly recurs on its page, or stands in no list of such lines. Only a list
+    counts: GLUED_TEASERS_MIN on one page, each within GLUED_TEASERS_GAP blocks of another (no page of
+    the 790 dev articles' own text has more than two such lines, and an article's two stay in it when a
+    teaser list sits beside it)."""
+    shaped = [i for i, b in enumerate(blocks) if _GLUE.search(b.text) and _glued_at(b.text)]
+    if len(shaped) < GLUED_TEASERS_MIN:
+        return []
+    page = "\n".join(b.text for b in blocks)
+    found = [i for i in shaped if any(page.count(word) == 1 for word in _glued_at(blocks[i].text))]
+    listed = [i for i in found if any(0 < abs(i - j) <= GLUED_TEASERS_GAP for j in found)]
+    return listed if len(listed) >= GLUED_TEASERS_MIN else []
+
+
+def _glued_at(text: str) -> list[str]:
+    """The words of text whose junction has a headline's shape before it and a sentence after it."""
+    words = []
+    for m in _GLUE.finditer(text):
+        at = m.start()
+        if text.count(" ", 0, at) >= GLUED_HEADLINE_MAX_WORDS:
+            break
+        head = text[:at].split()
+        capitalised = sum(not w[0].islower() for w in head)
+        if len(head) >= 3 and capitalised >= 0.6 * len(head) and text.count(" ", at) >= 4:
+            words.append(head[-1] + text[at:].split(" ", 1)[0])
+    return words
 
 
 def truncated(text: str) -> bool:
@@ -888,7 +931,9 @@ class BlockModel:
         list is set to 0 whatever the scorer says: its long run of words reads to the features like
         prose, and it is too rare on the training pages for the scorer to learn otherwise."""
         scores = self.scorer.predict(block_features(blocks, stops))
-        scores[[i for i, b in enumerate(blocks) if alphabetical_list(b.text)]] = 0.0
+        long_lines = (i for i, b in enumerate(blocks) if b.text.count(" ") >= ALPHABETICAL_LIST_WORDS - 1)
+        scores[[i for i in long_lines if alphabetical_list(blocks[i].text)]] = 0.0
+        scores[glued_teasers(blocks)] = 0.0
         return scores
 
     def to_json(self) -> dict:
