@@ -331,8 +331,10 @@ return out
 #       ("kind name expected-version" triples), the terms to post under, the listed words to count
 #       (document frequencies: ':df', articles counted: ':dfn'); each list one string, its items separated
 #       by spaces (terms have none: `workers.terms` splits text on whitespace), since the client encodes
-#       each argument at ~0.6 us and an article has over a hundred of them; last, the article's mean
-#       similarity to the chosen cluster's articles.
+#       each argument at ~0.6 us and an article has over a hundred of them; the article's mean
+#       similarity to the chosen cluster's articles; last, the clusters the chosen one absorbs once the
+#       article is in it (space-separated; see `workers.cluster.clusters_to_fold`), each merged as copies
+#       merge clusters: the older id survives and the other redirects to it.
 # The cluster's representative ('rep', a group's first article) is its article most similar on average to
 # the others when it joined ('rs'): a newcomer scoring higher takes over. The founder scores what the
 # second article scored against it, the same pair's similarity, so it stays while the cluster has two.
@@ -379,6 +381,7 @@ redis.call('HINCRBY', info, 'n', 1)
 redis.call('HINCRBY', info, 'ver', 1)
 widen(cid, ts)
 redis.call('HSET', I .. ':cent', cid, centroid)
+for other in string.gmatch(ARGV[9], '%S+') do cid = merge(cid, other) end
 local needle = ',' .. cid .. ','
 for term in string.gmatch(ARGV[6], '%S+') do
   local posting = redis.call('HGET', I .. ':post', term) or ','
@@ -993,13 +996,16 @@ class Store:
         post_terms: Sequence[str],
         count_terms: Sequence[str],
         score: float,
+        fold: Sequence[int] = (),
     ) -> int | None:
         """Place an article's group in a cluster (a new one when cluster is None), post the cluster under
         `post_terms` and count the article's listed words `count_terms` (see `story_inputs`). `score` is
         the article's mean similarity to the cluster's articles: the most similar becomes its
-        representative (see _ASSIGN).
+        representative (see _ASSIGN). The clusters in `fold` are then merged with it (their versions
+        belong in `check`).
 
-        Returns the cluster, or None when what the decision was based on changed meanwhile (retry).
+        Returns the cluster (the oldest of those merged), or None when what the decision was based on
+        changed meanwhile (retry).
         """
         checks = [f"t {term} {version}" for term, version in check.term_versions.items()]
         checks += [f"c {cid} {version}" for cid, version in check.cluster_versions.items()]
@@ -1012,6 +1018,7 @@ class Store:
             " ".join(post_terms),
             " ".join(count_terms),
             f"{score:.6f}",
+            " ".join(map(str, fold)),
         ]
         result = self._assign(keys=[self.index], args=args)
         return None if _text(result[0]) == "conflict" else int(result[0])
