@@ -7,6 +7,7 @@ ones, each built to show one family of page furniture next to ordinary article p
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import numpy as np
@@ -325,6 +326,15 @@ def test_german_and_french_prose_is_kept(title: str, prose: list[str]) -> None:
 @pytest.mark.parametrize(("prose", "language"), [(PROSE_EN, "en"), (PROSE_DE, "de"), (PROSE_FR, "fr")])
 def test_language_of_the_page_is_reported(prose: list[str], language: str) -> None:
     assert clean_text(_page("Night buses for the northern suburbs", prose)).language == language
+
+
+def test_a_long_line_of_mis_decoded_bytes_does_not_decide_the_language() -> None:
+    """A page saved with a binary part decoded as text has its longest line made of junk, which the
+    language detector reads as a creole or as Chinese."""
+    junk = random.Random(1).randbytes(900).decode("utf-8", errors="replace")
+    junk = " ".join(junk.split())
+    page = _page("Night buses for the northern suburbs", [*PROSE_EN, junk])
+    assert clean_text(page).language == "en"
 
 
 def test_line_shapes_are_read_the_same_anywhere_on_the_page() -> None:

@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
-from itertools import pairwise, repeat
+from itertools import islice, pairwise, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -191,11 +191,20 @@ def rejoin(text: str, piece: str) -> str:
 
 
 def detect_language(blocks: list[Block]) -> str:
-    """ISO 639-1 code of the page's language, read from its longest lines (the prose, not the menus)."""
-    longest = sorted((b.text for b in blocks), key=len, reverse=True)
-    sample = " ".join(longest[:3])[:LANGUAGE_SAMPLE_CHARS]
+    """ISO 639-1 code of the page's language, read from its three longest lines that end like a sentence
+    and are mostly letters (the prose: not the menus, nor a long line of mis-decoded bytes, which
+    py3langid 0.4 reads as a creole or as Chinese); from its longest lines when none is."""
+    prose = sorted((b.text for b in blocks if final_stop(b.text)), key=len, reverse=True)
+    longest = list(islice((t for t in prose if _mostly_letters(t)), 3))
+    longest = longest or sorted((b.text for b in blocks), key=len, reverse=True)[:3]
+    sample = " ".join(longest)[:LANGUAGE_SAMPLE_CHARS]
     lang, _ = py3langid.classify(sample)
     return str(lang)
+
+
+def _mostly_letters(text: str) -> bool:
+    """At least half letters: prose in any script, not a line of mis-decoded bytes."""
+    return 2 * sum(map(len, _LETTERS.findall(text))) >= len(text)
 
 
 _LOCAL_INDEX = {name: i for i, name in enumerate(LOCAL_FEATURES)}
