@@ -65,9 +65,13 @@ CJK_SENTENCE_END = re.compile(r"[。！？][」』”’）]?$")
 
 WORD = re.compile(r"\w+")
 BULLET = re.compile(r"(?:[•·▪►▸‣◦*–—-]|\d{1,2}[.)]) ")
-NUMERIC_DATE = re.compile(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b")
-CLOCK = re.compile(r"\b\d{1,2}[:h.]\d{2}\b(?:[ ]?[aApP]\.?[mM]\.?)?")
-YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# Dates, clock times and years standing alone (after no letter, digit or underscore). Each pattern
+# starts with its first digits and only then looks behind them for the word boundary (``\d(?<!\w\d)`` is
+# ``\b\d``), so that the regex engine skips ahead to the digits instead of trying the whole pattern at
+# every character: two to three times faster on the lines of a page.
+NUMERIC_DATE = re.compile(r"\d(?<!\w\d)(?:\d{3}[-/.]\d{1,2}[-/.]\d{1,2}|\d?[-/.]\d{1,2}[-/.]\d{2,4})\b")
+CLOCK = re.compile(r"\d(?<!\w\d)\d?[:h.]\d{2}\b(?:[ ]?[aApP]\.?[mM]\.?)?")
+YEAR = re.compile(r"(?:19|20)(?<!\w\d\d)\d{2}\b")
 # Japanese kana and Chinese characters: the scripts written without spaces between words.
 _HAN_KANA_CHARS = r"\u3040-\u30ff\u3400-\u9fff"
 HAN_KANA = re.compile(f"[{_HAN_KANA_CHARS}]")
@@ -428,7 +432,8 @@ def _page_line_features(
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     m = len(cp)
     kinds_table, case_table, lower_table = _char_tables()
-    bmp = np.minimum(cp, 0xFFFF)
+    # as numpy's own index type: indexing with it is twice as fast as with the code points' uint32
+    bmp = np.minimum(cp, 0xFFFF).astype(np.intp)
     kinds = kinds_table[bmp]
     case = case_table[bmp]
     lengths = np.fromiter(map(len, texts), np.int64, n)
@@ -467,8 +472,9 @@ def _page_line_features(
     # any is not a letter (the alpha flag inverted), upper or not upper case; over all its characters
     # whether any would change under upper(), and past the first whether any would change under lower()
     # (whitespace has no case flags, so spaces add nothing)
-    kept_flags = np.where(kept_char, case ^ _C_ALPHA, 0) & (_C_ALPHA | _C_UPPER | _C_NOT_UPPER)
-    flags = kept_flags | (case & _C_TO_UPPER) | np.where(word_start, 0, case & _C_TO_LOWER)
+    # (multiplying by a mask zeroes what it leaves out, several times faster than np.where)
+    kept_flags = (case ^ _C_ALPHA) * kept_char & (_C_ALPHA | _C_UPPER | _C_NOT_UPPER)
+    flags = kept_flags | (case & _C_TO_UPPER) | (case & _C_TO_LOWER) * ~word_start
     word_flags = np.bitwise_or.reduceat(flags, ws)
 
     def in_some_char(flag: int) -> np.ndarray:
@@ -488,8 +494,8 @@ def _page_line_features(
     powers = np.full(max(int(wlen.max(initial=0)), 1), _HASH_BASE, dtype=np.uint64)
     powers[0] = 1
     np.multiply.accumulate(powers, out=powers)
-    offset = np.where(kept_char, pos - first_kept, 0)
-    word_hash = np.add.reduceat(np.where(kept_char, codes * powers[offset], 0), ws)
+    offset = (pos - first_kept) * kept_char
+    word_hash = np.add.reduceat(codes * powers[offset] * kept_char, ws)
     is_stop = _in_sorted(word_hash, _stop_hashes(stops))
     n_words, n_stop, n_alpha, n_first_upper, n_camel, n_upper = np.add.reduceat(
         np.array((nonword, nonword & is_stop, is_alpha, first_upper, camel, is_upper)),

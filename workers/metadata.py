@@ -127,8 +127,10 @@ def find_title(blocks: Sequence[Block], article: Sequence[int], stops: frozenset
     if not shaped:
         return None
     counts = Counter(map(attrgetter("text"), blocks))
+    # all the opening's words, not only its content words: they are only met with a candidate's content
+    # words, and filtering the opening's hundreds of words took longer than finding them
     opening = " ".join(blocks[i].text for i in article[:TITLE_BODY_LINES])
-    body_words = _content_words(opening, stops)
+    body_words = set(WORD.findall(opening.casefold()))
     shared = {}
     for i in shaped:
         words = _content_words(blocks[i].text, stops)
