@@ -86,10 +86,9 @@ def _content_words(text: str, stops: frozenset[str]) -> set[str]:
 
 
 def _has_word(text: str, word: str) -> bool:
-    """Whether ``word`` is one of the words (runs of ``WORD``) of ``text``: an occurrence of it with no
-    word character (what ``\\w`` matches: alphanumerics and the underscore) on either side. Looking up a
-    headline's few words this way takes a fraction of the time of splitting the article's opening, its
-    hundreds of words, into words."""
+    """Whether ``word`` (a run of ``WORD``) is one of the words of ``text``: an occurrence of it with no
+    word character on either side. Looking a headline's few words up this way takes a fraction of the
+    time of splitting the article's opening, its hundreds of words, into words."""
     at = text.find(word)
     while at >= 0:
         end = at + len(word)
@@ -100,6 +99,7 @@ def _has_word(text: str, word: str) -> bool:
 
 
 def _word_char(ch: str) -> bool:
+    """Whether ``\\w`` matches the character (in a str pattern: any alphanumeric and the underscore)."""
     return ch.isalnum() or ch == "_"
 
 
