@@ -960,12 +960,15 @@ class BlockModel:
     smoothing: Smoothing
 
     def score(self, blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
-        """Probability that each block is article text, judged block by block. An alphabetical word
-        list is set to 0 whatever the scorer says: its long run of words reads to the features like
-        prose, and it is too rare on the training pages for the scorer to learn otherwise."""
-        scores = self.scorer.predict(block_features(blocks, stops))
-        long_lines = (i for i, b in enumerate(blocks) if b.text.count(" ") >= ALPHABETICAL_LIST_WORDS - 1)
-        scores[[i for i in long_lines if alphabetical_list(blocks[i].text)]] = 0.0
+        """Probability that each block is article text, judged block by block. Alphabetical word lists
+        and glued teaser cards are set to 0 whatever the scorer says: their long runs of words read to
+        the features like prose, and they are too rare on the training pages for the scorer to learn
+        otherwise."""
+        features = block_features(blocks, stops)
+        scores = self.scorer.predict(features)
+        unended = features[:, _LOCAL_INDEX["final_stop"]] == 0
+        wordy = features[:, _LOCAL_INDEX["log_words"]] >= np.log1p(ALPHABETICAL_LIST_WORDS)
+        scores[[i for i in np.flatnonzero(unended & wordy) if alphabetical_list(blocks[i].text)]] = 0.0
         scores[glued_teasers(blocks)] = 0.0
         return scores
 
