@@ -176,6 +176,17 @@ def test_where_no_line_reads_like_the_article_the_best_line_is_kept() -> None:
     assert keep.tolist() == [False, False, True, False]
 
 
+def test_a_whole_sentence_beside_the_article_joins_it_and_a_label_or_a_caption_does_not() -> None:
+    """A short article among teasers has a paragraph scored below the run level; a whole sentence the
+    classifier half believes, next to the article, is part of it."""
+    smoothing = Smoothing(run_level=0.5, length_power=0.5, edge=1.01, inside=0.1, outside=1.01)
+    caption = "The council chamber on Tuesday, where the vote was held. Photo: City Hall press office."
+    texts = ["Menu", caption, PROSE_EN[0], PROSE_EN[1], "More stories you may like", "Back"]
+    blocks = [Block(i, text, False, False) for i, text in enumerate(texts)]
+    keep = smoothing.keep(np.array([0.02, 0.2, 0.9, 0.35, 0.35, 0.03]), blocks)
+    assert keep.tolist() == [False, False, True, True, False, False]
+
+
 def test_every_long_sentence_is_kept_and_chrome_is_not() -> None:
     article = clean_text(_page("Council extends night buses to the northern suburbs", PROSE_EN))
     assert _paragraphs(article) == PROSE_EN

@@ -231,6 +231,10 @@ _TRUNCATIONS = ("...", "…", "[…]", "[...]")
 _DIGITS = "0123456789"
 _ASCII_DIGIT = re.compile("[0-9]")
 _LETTERS = re.compile(r"[^\W\d_]+")
+# A line of prose that Smoothing adds to the article's edge: a whole sentence (ends like one, this long)
+# scoring at least WHOLE_SENTENCE_LEVEL (a photo caption with its credit scores less).
+WHOLE_SENTENCE_CHARS = 60
+WHOLE_SENTENCE_LEVEL = 0.3
 # An alphabetical word list (alphabetical_list): at least this many words, this share of neighbouring
 # pairs in order (a list's entry may hold two words, "Defesa Civil").
 ALPHABETICAL_LIST_WORDS = 8
@@ -258,6 +262,12 @@ def final_mark(text: str) -> str:
 def final_stop(text: str) -> bool:
     """Whether text ends like a sentence (full stop, question or exclamation mark, maybe quoted)."""
     return final_mark(text) in _FINAL_STOPS
+
+
+def _whole_sentence(text: str) -> bool:
+    """Ends like a sentence and is at least WHOLE_SENTENCE_CHARS long (characters, not words: a script
+    written without spaces has sentences too)."""
+    return len(text) >= WHOLE_SENTENCE_CHARS and final_stop(text)
 
 
 def alphabetical_list(text: str) -> bool:
@@ -913,8 +923,8 @@ class Smoothing:
     stretch of blocks whose scores most exceed ``run_level`` (each block weighted by its length to the
     power ``length_power``, so one long paragraph outweighs a few short teasers), widen it over adjacent
     blocks scoring at least ``edge`` (a closing sentence followed by furniture scores lower than the
-    paragraphs before it), keep what scores at least ``inside`` within it, and outside it only what
-    scores at least ``outside``.
+    paragraphs before it) or whole sentences scoring at least WHOLE_SENTENCE_LEVEL, keep what scores
+    at least ``inside`` within it, and outside it only what scores at least ``outside``.
 
     Lines ``known`` as the stream's boilerplate (seen in many unrelated articles, workers.boilerplate)
     are no evidence of where the article is: they weigh nothing when the region is chosen, so that a
@@ -943,9 +953,17 @@ class Smoothing:
             start = end = int(np.argmax(evidence))
         else:
             start, end = densest_run(weights)
-        while start > 0 and evidence[start - 1] >= self.edge:
+
+        def joins(i: int) -> bool:
+            # a whole sentence next to the article that the classifier half believes is part of it: a
+            # short article among teasers has its paragraphs scored below the run level
+            return evidence[i] >= self.edge or (
+                evidence[i] >= WHOLE_SENTENCE_LEVEL and _whole_sentence(blocks[i].text)
+            )
+
+        while start > 0 and joins(start - 1):
             start -= 1
-        while end < len(scores) - 1 and evidence[end + 1] >= self.edge:
+        while end < len(scores) - 1 and joins(end + 1):
             end += 1
         idx = np.arange(len(blocks))
         inside = (idx >= start) & (idx <= end)
