@@ -1,6 +1,6 @@
 """Measure article extraction on the AEB dev pages: text mode, HTML mode, and trafilatura alone.
 
-    python -m bench.extraction [--text-dir D] [--html-dir D] [--truth F] [--skip-html]
+    python -m bench.extraction [--text-dir D] [--html-dir D] [--truth F] [--skip-html] [--worst N]
 
 Prints precision / recall / F1 with the benchmark's own metric (``corpus`` from
 ``shared/bench/aeb_score.py``, imported from its folder, never copied) and the median CPU milliseconds per
@@ -33,6 +33,25 @@ def aeb_metric(score_dir: Path) -> Callable[..., dict[str, float]]:
     from aeb_score import corpus  # type: ignore[import-not-found]
 
     return corpus  # type: ignore[no-any-return]
+
+
+def _page_metric(score_dir: Path) -> Callable[[str, str], tuple[float, float, float]]:
+    """The benchmark's per-page (precision, recall, F1), imported as aeb_metric is."""
+    sys.path.insert(0, str(score_dir))
+    from aeb_score import score  # type: ignore[import-not-found]
+
+    return score  # type: ignore[no-any-return]
+
+
+def _report_worst(
+    count: int, preds: dict[str, str], truth: dict[str, dict[str, str]], score_dir: Path
+) -> None:
+    """The pages where text mode does worst, each with its precision, recall and address: where to look
+    first when changing the extractor (the mean over pages hides one page lost whole)."""
+    score = _page_metric(score_dir)
+    scored = [(score(preds[k], truth[k]["articleBody"]), k) for k in sorted(preds)]
+    for (p, r, f1), k in sorted(scored, key=lambda item: item[0][2])[:count]:
+        print(f"  F1 {f1:.3f}  P {p:.3f}  R {r:.3f}  {k[:12]}  {truth[k].get('url', '')[:80]}")
 
 
 def _timed(extract: Callable[[str], str], inputs: dict[str, str]) -> tuple[dict[str, str], float, float]:
@@ -82,9 +101,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--truth", type=Path, default=DEFAULT_AEB / "ground-truth.json")
     parser.add_argument("--score-dir", type=Path, help="folder of aeb_score.py (default: beside the truth)")
     parser.add_argument("--skip-html", action="store_true", help="text mode only (HTML mode is slower)")
+    parser.add_argument(
+        "--worst", type=int, default=0, metavar="N", help="also list the N text pages with the lowest F1"
+    )
     args = parser.parse_args(argv)
 
-    corpus = aeb_metric(args.score_dir or args.truth.parent.parent)
+    score_dir = args.score_dir or args.truth.parent.parent
+    corpus = aeb_metric(score_dir)
     truth = json.loads(args.truth.read_text(encoding="utf-8"))
     golds = {k: v["articleBody"] for k, v in truth.items()}
     texts = {k: (args.text_dir / f"{k}.txt").read_text(encoding="utf-8") for k in golds}
@@ -94,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     preds, ms, ms_6kb = _timed(_ours_text, texts)
     _report("text: samestory", corpus(preds, golds, n_bootstrap=0), ms, ms_6kb)
+    if args.worst:
+        _report_worst(args.worst, preds, truth, score_dir)
     if args.skip_html:
         return
     htmls = {
