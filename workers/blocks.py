@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import py3langid
 
+from workers.language import identify
 from workers.wordlists import top_words
 
 MODEL_PATH = Path(__file__).parent / "data" / "blocks_model.json"
@@ -197,13 +197,12 @@ def rejoin(text: str, piece: str) -> str:
 def detect_language(blocks: list[Block]) -> str:
     """ISO 639-1 code of the page's language, read from its three longest lines that end like a sentence
     and are mostly letters (the prose: not the menus, nor a long line of mis-decoded bytes, which
-    py3langid 0.4 reads as a creole or as Chinese); from its longest lines when none is."""
+    py3langid reads as a creole or as Chinese); from its longest lines when none is."""
     prose = sorted((b.text for b in blocks if final_stop(b.text)), key=len, reverse=True)
     longest = list(islice((t for t in prose if _mostly_letters(t)), 3))
     longest = longest or sorted((b.text for b in blocks), key=len, reverse=True)[:3]
     sample = " ".join(longest)[:LANGUAGE_SAMPLE_CHARS]
-    lang, _ = py3langid.classify(sample)
-    return str(lang)
+    return identify(sample)
 
 
 def _mostly_letters(text: str) -> bool:

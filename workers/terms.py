@@ -30,9 +30,9 @@ from itertools import repeat
 from operator import mul
 from typing import TypeVar
 
-import py3langid
 import wordfreq
 
+from workers.language import identify
 from workers.wordlists import english_zipf, frequency_table
 
 # Top-K terms kept per article (more is better up to about 60, where it levels off), and top-M terms kept
@@ -90,7 +90,7 @@ def detect_language(text: str) -> str:
     body is the part least likely to be a headline, a byline or leftover page chrome.
     """
     start = max(0, len(text) // 2 - LANG_SAMPLE_CHARS // 2)
-    return str(py3langid.classify(text[start : start + LANG_SAMPLE_CHARS])[0])
+    return identify(text[start : start + LANG_SAMPLE_CHARS])
 
 
 def zipf(term: str, lang: str) -> float:
