@@ -14,7 +14,14 @@ import numpy as np
 import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
-from workers.blocks import LOCAL_FEATURES, Block, Smoothing, alphabetical_list, local_features
+from workers.blocks import (
+    LOCAL_FEATURES,
+    Block,
+    Smoothing,
+    alphabetical_list,
+    local_features,
+    photo_credit,
+)
 from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
 from workers.metadata import parse_byline, parse_date
 
@@ -165,6 +172,35 @@ def test_teasers_whose_headline_runs_into_the_summary_are_cut(cards_first: bool)
     paragraphs = _paragraphs(clean_text("\n".join(["Home", "News", "Sport", *lines, "About us"])))
     assert not set(GLUED_CARDS) & set(paragraphs)
     assert all(p in paragraphs for p in prose)
+
+
+CAPTIONS = [
+    "The new night bus depot on the northern ring road, which opens in the spring. (Photo: City Hall)",
+    "A night bus on its first test run through the suburbs on Monday. Credit: Transport Department",
+    "Der neue Nachtbus auf seiner ersten Probefahrt durch die Vororte am Montag. (Foto: Stadtwerke)",
+]
+
+
+def test_photo_captions_with_their_credit_are_cut_whatever_their_language() -> None:
+    prose = [PROSE_EN[0], CAPTIONS[0], PROSE_EN[1], CAPTIONS[1], *PROSE_EN[2:4], CAPTIONS[2], *PROSE_EN[4:]]
+    article = clean_text(_page("Council extends night buses to the northern suburbs", prose))
+    paragraphs = _paragraphs(article)
+    assert paragraphs[: len(PROSE_EN)] == PROSE_EN
+    for caption in CAPTIONS:
+        assert caption not in paragraphs
+        assert _removed(article, caption) == "caption"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "She showed the council the photo: it had been taken at two in the morning on the ring road.",
+        "The picture is clearer now (the figures came in on Monday).",
+        "Residents can send a photo of a broken shelter to the transport department.",
+    ],
+)
+def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
+    assert not photo_credit(sentence)
 
 
 def test_where_no_line_reads_like_the_article_the_best_line_is_kept() -> None:

@@ -320,6 +320,28 @@ def _glued_at(text: str) -> list[str]:
     return words
 
 
+# A word naming a photo or its credit, in the languages news is most written in.
+_CREDIT_WORD = r"(?i:photo|foto|фото|image|imagen|immagine|bild|picture|cr[eé]dit|cr[eé]dito)s?\b"
+# A credit closing a line: after a sentence, a separator or nothing, a few words with the credit word
+# and a colon ("... equivalent. Credit: ESA", "Photo: AFP"), or a parenthesis holding the credit word
+# ("... (Image: GETTY)", "(Photo by Adam Berry/Getty Images)"); what follows the credit has no sentence
+# end, so a sentence that only mentions a photo is not one.
+_PHOTO_CREDIT = re.compile(
+    r"(?:(?<=[.!?)|])\s*|(?<=\s[|/–—-])\s|^)(?:[^\W\d_][\w ]{0,20}\s)?"
+    + _CREDIT_WORD
+    + r"(?:\s\w+){0,2}\s?:\s*[^.!?]{1,60}$"
+    + r"|\(\s*(?:[^\W\d_][\w ]{0,20}\s)?"
+    + _CREDIT_WORD
+    + r"[^()]{0,60}\)\s*$"
+)
+
+
+def photo_credit(text: str) -> bool:
+    """Whether text ends in a photo's credit: a caption or a credit line, which reads like prose to the
+    classifier. Only a line ending in ")" or holding a colon can, which spares most lines the regex."""
+    return (text[-1] == ")" or ":" in text) and _PHOTO_CREDIT.search(text) is not None
+
+
 def truncated(text: str) -> bool:
     """Whether text ends in a truncation mark ("…", "...", "[…]"), as cut teasers do."""
     return text.rstrip(_CLOSERS).endswith(_TRUNCATIONS)
@@ -977,16 +999,17 @@ class BlockModel:
     smoothing: Smoothing
 
     def score(self, blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
-        """Probability that each block is article text, judged block by block. Alphabetical word lists
-        and glued teaser cards are set to 0 whatever the scorer says: their long runs of words read to
-        the features like prose, and they are too rare on the training pages for the scorer to learn
-        otherwise."""
+        """Probability that each block is article text, judged block by block. Alphabetical word lists,
+        glued teaser cards and photo credits are set to 0 whatever the scorer says: they read to the
+        features like prose, and are too rare on the training pages (or too varied) for the scorer to
+        learn otherwise."""
         features = block_features(blocks, stops)
         scores = self.scorer.predict(features)
         unended = features[:, _LOCAL_INDEX["final_stop"]] == 0
         wordy = features[:, _LOCAL_INDEX["log_words"]] >= np.log1p(ALPHABETICAL_LIST_WORDS)
         scores[[i for i in np.flatnonzero(unended & wordy) if alphabetical_list(blocks[i].text)]] = 0.0
         scores[glued_teasers(blocks)] = 0.0
+        scores[[i for i, b in enumerate(blocks) if photo_credit(b.text)]] = 0.0
         return scores
 
     def to_json(self) -> dict:

@@ -31,6 +31,7 @@ from workers.blocks import (
     final_stop,
     has_digit,
     load_model,
+    photo_credit,
     rejoin,
     segment,
     stop_words,
@@ -311,6 +312,8 @@ def _shape_reason(text: str) -> str:
         return "teaser"
     if alphabetical_list(text):
         return "word_list"
+    if photo_credit(text):
+        return "caption"
     short = text.count(" ") < TIMESTAMP_MAX_WORDS
     if short and has_digit(text) and not final_stop(text) and "©" not in text:
         return "timestamp"
