@@ -991,6 +991,28 @@ class Smoothing:
         return (inside & (scores >= self.inside)) | (evidence >= self.outside)
 
 
+class PageScores(NamedTuple):
+    """A page's block scores, and the blocks cut by rule with the rule's name (block index -> reason)."""
+
+    scores: np.ndarray
+    furniture: dict[int, str]
+
+
+def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
+    """Blocks that are page furniture whatever the scorer says, each with its reason: alphabetical word
+    lists ("word_list"), glued teaser cards ("teaser") and photo credits ("caption"). They read to the
+    features like prose, and are too rare on the training pages (or too varied) for the scorer to learn
+    otherwise. Word lists are looked for only on long unended lines, which the features already count."""
+    unended = features[:, _LOCAL_INDEX["final_stop"]] == 0
+    wordy = features[:, _LOCAL_INDEX["log_words"]] >= np.log1p(ALPHABETICAL_LIST_WORDS)
+    found = {
+        int(i): "word_list" for i in np.flatnonzero(unended & wordy) if alphabetical_list(blocks[i].text)
+    }
+    found.update(dict.fromkeys(glued_teasers(blocks), "teaser"))
+    found.update((i, "caption") for i, b in enumerate(blocks) if photo_credit(b.text))
+    return found
+
+
 @dataclass(frozen=True)
 class BlockModel:
     """The trained scorer and the smoothing that turns its scores into decisions."""
@@ -998,19 +1020,14 @@ class BlockModel:
     scorer: Additive
     smoothing: Smoothing
 
-    def score(self, blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
-        """Probability that each block is article text, judged block by block. Alphabetical word lists,
-        glued teaser cards and photo credits are set to 0 whatever the scorer says: they read to the
-        features like prose, and are too rare on the training pages (or too varied) for the scorer to
-        learn otherwise."""
+    def score(self, blocks: list[Block], stops: frozenset[str]) -> PageScores:
+        """Probability that each block is article text, judged block by block, and the page furniture
+        found by rule (see ``furniture``), whose blocks score 0 whatever the scorer says."""
         features = block_features(blocks, stops)
         scores = self.scorer.predict(features)
-        unended = features[:, _LOCAL_INDEX["final_stop"]] == 0
-        wordy = features[:, _LOCAL_INDEX["log_words"]] >= np.log1p(ALPHABETICAL_LIST_WORDS)
-        scores[[i for i in np.flatnonzero(unended & wordy) if alphabetical_list(blocks[i].text)]] = 0.0
-        scores[glued_teasers(blocks)] = 0.0
-        scores[[i for i, b in enumerate(blocks) if photo_credit(b.text)]] = 0.0
-        return scores
+        found = furniture(blocks, features)
+        scores[list(found)] = 0.0
+        return PageScores(scores, found)
 
     def to_json(self) -> dict:
         """The shipped form: feature names, the scorer's weights and bins, and smoothing parameters."""

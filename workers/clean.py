@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple
@@ -26,12 +26,10 @@ from workers.blocks import (
     Block,
     BlockModel,
     Smoothing,
-    alphabetical_list,
     detect_language,
     final_stop,
     has_digit,
     load_model,
-    photo_credit,
     rejoin,
     segment,
     stop_words,
@@ -107,6 +105,8 @@ class ScoredText:
     language: str
     scores: np.ndarray | None
     smoothing: Smoothing | None
+    # blocks cut by rule, with the rule's name (see blocks.furniture)
+    furniture: Mapping[int, str] = field(default_factory=dict)
 
     def keep(self, known: np.ndarray | None = None) -> np.ndarray:
         """Keep decision per block; ``known`` flags blocks known as boilerplate (see Smoothing.keep)."""
@@ -122,7 +122,7 @@ class ScoredText:
         ranks one label above the others."""
         if not any(_reads_like_a_sentence(self.blocks[i].text) for i in np.flatnonzero(keep)):
             raise ValueError("no article text found: no line the classifier kept reads like a sentence")
-        return _assemble(self.blocks, keep, None, None, self.language)
+        return _assemble(self.blocks, keep, None, None, self.language, self.furniture)
 
 
 def score_text(raw: str, *, model: BlockModel | None = None) -> ScoredText:
@@ -133,7 +133,8 @@ def score_text(raw: str, *, model: BlockModel | None = None) -> ScoredText:
     if len(blocks) <= SHORT_PAGE_BLOCKS:
         return ScoredText(blocks, language, None, None)
     model = model or load_model()
-    return ScoredText(blocks, language, model.score(blocks, stop_words(language)), model.smoothing)
+    scored = model.score(blocks, stop_words(language))
+    return ScoredText(blocks, language, scored.scores, model.smoothing, scored.furniture)
 
 
 def clean_text(raw: str, *, model: BlockModel | None = None) -> CleanArticle:
@@ -161,7 +162,8 @@ def clean_html(html: str) -> CleanArticle:
         raise ValueError("no article text found in the HTML")
     blocks = _blocks_or_fail(article.text)
     language = detect_language(blocks)
-    keep = load_model().score(blocks, stop_words(language)) >= HTML_DROP_BELOW
+    scored = load_model().score(blocks, stop_words(language))
+    keep = scored.scores >= HTML_DROP_BELOW
     lines = _whole_lines(blocks)
     keep |= np.array([html_extract.table_row(line) for line in lines])
     cuts: dict[int, str] = {i: "link" for i, line in enumerate(lines) if article.mostly_link(line)}
@@ -179,7 +181,8 @@ def clean_html(html: str) -> CleanArticle:
         keep[date_line[0]] = False
         cuts[date_line[0]] = "dateline"
         date = date_line[1]
-    return _assemble(blocks, keep, article.title, date, language, cuts, article.author)
+    reasons = {**scored.furniture, **cuts}  # a furniture line kept as a table row keeps no reason
+    return _assemble(blocks, keep, article.title, date, language, reasons, article.author)
 
 
 def _whole_lines(blocks: list[Block]) -> list[str]:
@@ -310,10 +313,6 @@ def _shape_reason(text: str) -> str:
     between words (``segment`` collapses whitespace), so counting spaces counts words without splitting."""
     if truncated(text):
         return "teaser"
-    if alphabetical_list(text):
-        return "word_list"
-    if photo_credit(text):
-        return "caption"
     short = text.count(" ") < TIMESTAMP_MAX_WORDS
     if short and has_digit(text) and not final_stop(text) and "©" not in text:
         return "timestamp"
