@@ -104,3 +104,56 @@ def test_comment_thread_after_the_article_is_cut() -> None:
         for _, _, text in COMMENTS:
             assert text not in paragraphs
         assert "commuter77 says:" not in paragraphs
+
+
+# Readers' comments long enough that no paragraph has a timestamp within 3 lines on both sides.
+LONG_COMMENTS = [
+    [
+        "I have lived on the northern edge of the city for eleven years and have never once been able to "
+        "get home after a late shift without paying for a taxi.",
+        "The buses stop running just when the hospital shifts change, which has always seemed like a "
+        "strange way to plan a service for the people who need it most.",
+        "My neighbours and I wrote to the council about this twice, and both times we were told that there "
+        "was simply no money for it in the budget.",
+        "So it is good to see them change their minds, even if it took a petition with four thousand "
+        "signatures and three years of meetings to get here.",
+        "I will believe it when I see the first bus pull up at my stop at two in the morning, but I am "
+        "hopeful for once.",
+    ],
+    [
+        "Four million dollars a year is a great deal of money for a service that may carry only a handful "
+        "of people on most nights of the week.",
+        "The council should have published the expected ridership before the vote, so that residents "
+        "could judge whether the cost is worth it.",
+        "Roads in the eastern suburbs have been waiting for repairs for years, and every winter the "
+        "potholes get deeper and more dangerous for cyclists.",
+        "I am not against night buses, but I would like to see the same urgency applied to the basic "
+        "maintenance that every resident depends on.",
+    ],
+    [
+        "As a driver with the transport department, I can say that the hardest part will be hiring enough "
+        "people willing to work the night shifts.",
+        "The pay offered for night work has not changed in a decade, and many of my colleagues have "
+        "already left for better paid jobs in logistics.",
+        "If the council wants the service to start in the spring, it needs to raise the night allowance "
+        "now, not after the first month of cancelled trips.",
+        "Otherwise the new routes will exist on paper while the buses sit in the depot for lack of anyone "
+        "to drive them.",
+    ],
+]
+
+
+def test_a_thread_of_long_comments_after_the_article_is_cut() -> None:
+    """The densest run of prose goes on through comments of several paragraphs; the article ends where
+    the thread's timestamps start."""
+    thread = ["Comments"]
+    for name, stamp, paragraphs in zip(
+        ("harbourwatcher", "roadsfirst", "nightdriver"),
+        ("2 days ago at 07:47 am", "2 days ago at 08:12 am", "2 days ago at 08:51 am"),
+        LONG_COMMENTS,
+        strict=True,
+    ):
+        thread += [name, stamp, *paragraphs, "Reply"]
+    article = clean_text("\n".join([*NAV[:3], TITLE, *PROSE_EN, *thread, "About us"]))
+    paragraphs = article.body.split("\n\n")
+    assert paragraphs == PROSE_EN

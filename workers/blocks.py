@@ -238,6 +238,9 @@ WHOLE_SENTENCE_LEVEL = 0.3
 # pairs in order (a list's entry may hold two words, "Defesa Civil").
 ALPHABETICAL_LIST_WORDS = 8
 ALPHABETICAL_SHARE = 0.9
+# Dated template lines that must follow the first one within what was kept for it to start a comment
+# thread there (see _thread_start).
+THREAD_MIN_FOLLOWING = 2
 # Glued teasers (glued_teasers): lines per page, most blocks between two of a list, and the longest
 # headline before the junction.
 GLUED_TEASERS_MIN = 3
@@ -823,6 +826,12 @@ def block_features(blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
     """Local features of each block, of its two neighbours, and page-context features. The columns are
     written into one matrix (in feature_names order) rather than stacked: on a page of 150 lines,
     stacking them cost more than computing several of them."""
+    return _features_and_thread_lines(blocks, stops)[0]
+
+
+def _features_and_thread_lines(blocks: list[Block], stops: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """block_features, and which blocks are dated template lines (the timestamps of comments and
+    teasers, see Smoothing.keep)."""
     local, templates = _local_features(blocks, stops)
     n = len(blocks)
     idx = np.arange(n)
@@ -867,7 +876,7 @@ def block_features(blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
     prev = _N_LOCAL + _N_CONTEXT
     features[1:, prev : prev + _N_NEIGHBOUR] = neighbours[:-1]
     features[:-1, prev + _N_NEIGHBOUR :] = neighbours[1:]
-    return features
+    return features, dated_templates > 0
 
 
 def feature_names() -> list[str]:
@@ -959,8 +968,16 @@ class Smoothing:
     inside: float
     outside: float
 
-    def keep(self, scores: np.ndarray, blocks: list[Block], known: np.ndarray | None = None) -> np.ndarray:
-        """Boolean keep decision per block; ``known`` flags the blocks known as boilerplate."""
+    def keep(
+        self,
+        scores: np.ndarray,
+        blocks: list[Block],
+        known: np.ndarray | None = None,
+        thread_lines: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Boolean keep decision per block; ``known`` flags the blocks known as boilerplate. With
+        ``thread_lines`` (dated template lines), the article ends where a comment thread starts inside
+        what was kept (see _thread_start)."""
         chars = np.array([len(b.text) for b in blocks], dtype=np.float64)
         weights = (scores - self.run_level) * chars**self.length_power
         evidence = scores
@@ -988,14 +1005,40 @@ class Smoothing:
             end += 1
         idx = np.arange(len(blocks))
         inside = (idx >= start) & (idx <= end)
-        return (inside & (scores >= self.inside)) | (evidence >= self.outside)
+        keep = (inside & (scores >= self.inside)) | (evidence >= self.outside)
+        if thread_lines is not None and (cut := _thread_start(keep, thread_lines)) is not None:
+            keep[cut:] = False
+            # and before the thread's first timestamp, its heading and the first commenter's name
+            for i in np.flatnonzero(keep)[::-1]:
+                if final_stop(blocks[i].text):
+                    break
+                keep[i] = False
+        return keep
+
+
+def _thread_start(keep: np.ndarray, thread_lines: np.ndarray) -> int | None:
+    """Where a comment thread starts inside the kept stretch: the first dated template line after the
+    first kept block with THREAD_MIN_FOLLOWING more before the last kept block. Comments long enough to
+    escape dated_template_enclosed (a reader's six paragraphs between two timestamps) read like the
+    article, and the densest run goes on through them; an article's own lines never share a dated
+    template three times (no dev page's article does), while a live blog's entries do, and were
+    already cut as a thread's."""
+    kept = np.flatnonzero(keep)
+    if len(kept) == 0:
+        return None
+    dated = np.flatnonzero(thread_lines[kept[0] + 1 : kept[-1] + 1]) + kept[0] + 1
+    if len(dated) <= THREAD_MIN_FOLLOWING:
+        return None
+    return int(dated[0])
 
 
 class PageScores(NamedTuple):
-    """A page's block scores, and the blocks cut by rule with the rule's name (block index -> reason)."""
+    """A page's block scores, the blocks cut by rule with the rule's name (block index -> reason), and
+    which blocks are dated template lines (comments' and teasers' timestamps, see Smoothing.keep)."""
 
     scores: np.ndarray
     furniture: dict[int, str]
+    thread_lines: np.ndarray
 
 
 def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
@@ -1023,11 +1066,11 @@ class BlockModel:
     def score(self, blocks: list[Block], stops: frozenset[str]) -> PageScores:
         """Probability that each block is article text, judged block by block, and the page furniture
         found by rule (see ``furniture``), whose blocks score 0 whatever the scorer says."""
-        features = block_features(blocks, stops)
+        features, thread_lines = _features_and_thread_lines(blocks, stops)
         scores = self.scorer.predict(features)
         found = furniture(blocks, features)
         scores[list(found)] = 0.0
-        return PageScores(scores, found)
+        return PageScores(scores, found, thread_lines)
 
     def to_json(self) -> dict:
         """The shipped form: feature names, the scorer's weights and bins, and smoothing parameters."""

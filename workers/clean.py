@@ -107,6 +107,8 @@ class ScoredText:
     smoothing: Smoothing | None
     # blocks cut by rule, with the rule's name (see blocks.furniture)
     furniture: Mapping[int, str] = field(default_factory=dict)
+    # dated template lines, where a comment thread may start (see Smoothing.keep)
+    thread_lines: np.ndarray | None = None
 
     def keep(self, known: np.ndarray | None = None) -> np.ndarray:
         """Keep decision per block; ``known`` flags blocks known as boilerplate (see Smoothing.keep)."""
@@ -114,7 +116,7 @@ class ScoredText:
             keep = np.array([_reads_like_a_sentence(b.text) for b in self.blocks])
             keep[0] &= len(self.blocks) == 1 or final_stop(self.blocks[0].text)  # else the headline
             return keep
-        return self.smoothing.keep(self.scores, self.blocks, known)
+        return self.smoothing.keep(self.scores, self.blocks, known, self.thread_lines)
 
     def article(self, keep: np.ndarray) -> CleanArticle:
         """The article those decisions make. A page where no kept line reads like a sentence (ends like
@@ -134,7 +136,7 @@ def score_text(raw: str, *, model: BlockModel | None = None) -> ScoredText:
         return ScoredText(blocks, language, None, None)
     model = model or load_model()
     scored = model.score(blocks, stop_words(language))
-    return ScoredText(blocks, language, scored.scores, model.smoothing, scored.furniture)
+    return ScoredText(blocks, language, scored.scores, model.smoothing, scored.furniture, scored.thread_lines)
 
 
 def clean_text(raw: str, *, model: BlockModel | None = None) -> CleanArticle:
