@@ -300,11 +300,11 @@ def glued_teasers(blocks: list[Block]) -> list[int]:
     counts: GLUED_TEASERS_MIN on one page, each within GLUED_TEASERS_GAP blocks of another (no page of
     the 790 dev articles' own text has more than two such lines, and an article's two stay in it when a
     teaser list sits beside it)."""
-    shaped = [i for i, b in enumerate(blocks) if _GLUE.search(b.text) and _glued_at(b.text)]
+    shaped = {i: words for i, b in enumerate(blocks) if _GLUE.search(b.text) and (words := _glued_at(b.text))}
     if len(shaped) < GLUED_TEASERS_MIN:
         return []
     page = "\n".join(b.text for b in blocks)
-    found = [i for i in shaped if any(page.count(word) == 1 for word in _glued_at(blocks[i].text))]
+    found = [i for i, words in shaped.items() if any(page.count(word) == 1 for word in words)]
     listed = [i for i in found if any(0 < abs(i - j) <= GLUED_TEASERS_GAP for j in found)]
     return listed if len(listed) >= GLUED_TEASERS_MIN else []
 
