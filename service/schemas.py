@@ -128,7 +128,14 @@ class BatchOut(BaseModel):
 
 class RemovedBlockOut(BaseModel):
     text: str
-    reason: str
+    reason: str = Field(
+        description=(
+            "Why the block was cut: classifier (the line classifier judged it chrome), teaser, timestamp, "
+            "word_list (an alphabetical tag cloud or menu), caption (a photo caption or credit), share, "
+            "title, meta (byline, dateline), boilerplate (seen in many articles), and in HTML mode link, "
+            "lead_heading, dateline."
+        )
+    )
 
 
 class ArticleOut(BaseModel):
