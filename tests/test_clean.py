@@ -21,6 +21,7 @@ from workers.blocks import (
     alphabetical_list,
     local_features,
     photo_credit,
+    segment,
 )
 from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
 from workers.metadata import parse_byline, parse_date
@@ -142,6 +143,12 @@ def test_a_sentence_naming_things_in_alphabetical_order_is_kept() -> None:
     assert alphabetical_list(
         "Agricultura Campanha Capacitação Combustíveis Comunicado Concurso Cultura Defesa"
     )
+
+
+def test_a_line_of_zero_width_spaces_separates_paragraphs_like_a_blank_line() -> None:
+    blocks = segment(f"{PROSE_EN[0]}\n\u200b\n{PROSE_EN[1]}\n\ufeff\n{PROSE_EN[2]}")
+    assert [b.text for b in blocks] == PROSE_EN[:3]
+    assert all(b.blank_before and b.blank_after for b in blocks)
 
 
 # Story cards flattened by a scraper that drops the break between a card's headline and its summary.

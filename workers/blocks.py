@@ -63,6 +63,10 @@ LONG_LINE_PIECE_CHARS = 300
 SENTENCE_BREAK = re.compile(r"[.!?][\"”’»)]?( )|[。！？][」』”’）]?()(?![」』”’）])")
 CJK_SENTENCE_END = re.compile(r"[。！？][」』”’）]?$")
 
+# Characters that take no space on the screen: zero-width space, non-joiner and joiner, word joiner,
+# byte-order mark, soft hyphen. Editors leave lines of nothing else between paragraphs, and a scraper
+# copies them; such a line is a blank line to the reader, and is one to segment.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 WORD = re.compile(r"\w+")
 BULLET = re.compile(r"(?:[•·▪►▸‣◦*–—-]|\d{1,2}[.)]) ")
 # Dates, clock times and years standing alone (after no letter, digit or underscore). Each pattern
@@ -154,7 +158,7 @@ def segment(raw: str) -> list[Block]:
     inside a line is collapsed to single spaces, so a block's word count is its count of spaces + 1.
     A line longer than LONG_LINE_CHARS becomes several blocks (see _pieces) with the same line_no."""
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    stripped = [" ".join(line.split()) for line in lines]
+    stripped = [" ".join(line.split()).strip(INVISIBLE) for line in lines]
     stripped.append("")  # so that the first line's predecessor and the last line's successor are blank
     blocks = []
     for i, text in enumerate(stripped):
