@@ -145,6 +145,17 @@ def test_a_sentence_naming_things_in_alphabetical_order_is_kept() -> None:
     )
 
 
+def test_a_sorted_list_of_tags_is_a_word_list_and_a_sentence_listing_places_is_not() -> None:
+    assert alphabetical_list(
+        "calendario stock car 2018, stock car brasil, stock car cascavel, stock car corrida, "
+        "stock car interlagos, stock car santa cruz, stock car taruma, stock car velopark"
+    )
+    assert not alphabetical_list(
+        "Night buses will serve Northgate, Ashford, Millbrook, Riverside, Oakwood, Elm Park, Westfield "
+        "and Kingsbridge from the spring"
+    )
+
+
 def test_a_line_of_zero_width_spaces_separates_paragraphs_like_a_blank_line() -> None:
     blocks = segment(f"{PROSE_EN[0]}\n\u200b\n{PROSE_EN[1]}\n\ufeff\n{PROSE_EN[2]}")
     assert [b.text for b in blocks] == PROSE_EN[:3]

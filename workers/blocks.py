@@ -242,6 +242,7 @@ WHOLE_SENTENCE_LEVEL = 0.3
 # pairs in order (a list's entry may hold two words, "Defesa Civil").
 ALPHABETICAL_LIST_WORDS = 8
 ALPHABETICAL_SHARE = 0.9
+ALPHABETICAL_LIST_TAGS = 8
 # Dated template lines that must follow the first one within what was kept for it to start a comment
 # thread there (see _thread_start).
 THREAD_MIN_FOLLOWING = 2
@@ -279,10 +280,15 @@ def _whole_sentence(text: str) -> bool:
 def alphabetical_list(text: str) -> bool:
     """Whether text is a run of ALPHABETICAL_LIST_WORDS or more words nearly all in alphabetical order
     and not ending like a sentence: a tag cloud, a category menu or an index. Eight words of prose fall
-    in order once in 40,320; no line of the 120 AEB articles' or 670 wikinews-dev articles' text does."""
+    in order once in 40,320; no line of the 120 AEB articles' or 670 wikinews-dev articles' text does.
+    A line of ALPHABETICAL_LIST_TAGS or more comma-separated items is judged by its items' order instead:
+    a list of tags of a few words each ("stock car brasil, stock car cascavel, …")."""
     if text.count(" ") < ALPHABETICAL_LIST_WORDS - 1 or final_stop(text):
         return False
-    words = [w.casefold() for w in _LETTERS.findall(text)]
+    if text.count(",") >= ALPHABETICAL_LIST_TAGS - 1:
+        words = [item.strip().casefold() for item in text.split(",")]
+    else:
+        words = [w.casefold() for w in _LETTERS.findall(text)]
     if len(words) < ALPHABETICAL_LIST_WORDS:
         return False
     in_order = sum(a <= b for a, b in pairwise(words))
