@@ -162,6 +162,86 @@ def test_a_line_of_zero_width_spaces_separates_paragraphs_like_a_blank_line() ->
     assert all(b.blank_before and b.blank_after for b in blocks)
 
 
+SMOOTHING = Smoothing(run_level=0.5, length_power=0.5, edge=1.01, inside=0.1, outside=1.01)
+
+
+def _tight_blocks(texts: list[str], tight: set[int]) -> list[Block]:
+    """Blocks as segment makes them: blank lines around every line but those in tight, which have
+    none between them (a list's items)."""
+
+    def blank(i: int, j: int) -> bool:
+        return not (i in tight and j in tight)
+
+    return [Block(i, t, blank(i - 1, i), blank(i, i + 1)) for i, t in enumerate(texts)]
+
+
+FOODS = [
+    "any fish, from the sea or a river",
+    "poultry and game",
+    "eggs of any kind",
+    "hard cheese",
+    "all green vegetables",
+    "fresh mushrooms",
+    "olive oil and butter",
+    "herbal tea",
+]
+
+
+def test_a_list_announced_by_the_article_is_kept_and_the_article_goes_on_after_it() -> None:
+    """The items score low, as short unended lines do; without the announcement the run of the article
+    would end before them and lose the paragraph after."""
+    texts = [
+        "Menu",
+        PROSE_EN[0],
+        "The plan allows these foods in its first two weeks:",
+        *FOODS,
+        PROSE_EN[1],
+        "More stories",
+        "Contact",
+    ]
+    items = set(range(3, 3 + len(FOODS)))
+    scores = np.array([0.02, 0.95, 0.8, 0.2, 0.1, 0.06, 0.12, 0.3, 0.04, 0.08, 0.15, 0.9, 0.03, 0.01])
+    keep = SMOOTHING.keep(scores, _tight_blocks(texts, items))
+    assert keep.tolist() == [False, True, True, *[True] * len(FOODS), True, False, False]
+
+
+def test_a_table_announced_by_the_article_is_kept_though_its_cells_score_nothing() -> None:
+    cells = [
+        "Pos.",
+        "Driver",
+        "Points",
+        "1",
+        "Kyle Busch",
+        "5040",
+        "2",
+        "Martin Truex Jr.",
+        "5035",
+        "3",
+        "Kevin Harvick",
+        "5033",
+    ]
+    texts = ["Menu", PROSE_EN[0], "The final standings of the series after 36 races:", *cells, "Contact"]
+    scores = np.array([0.02, 0.95, 0.8, *[0.01] * len(cells), 0.01])
+    keep = SMOOTHING.keep(scores, _tight_blocks(texts, set(range(3, 3 + len(cells)))))
+    assert keep.tolist() == [False, True, True, *[True] * len(cells), False]
+
+
+def test_links_that_a_line_of_chrome_announces_are_not_kept() -> None:
+    """Link lists announced by chrome score near nothing, unlike a list the article announces."""
+    links = [
+        "How to invest in index funds",
+        "How to retire early",
+        "How to get health insurance",
+        "Newsletter",
+        "Facebook",
+        "Twitter",
+    ]
+    texts = ["Menu", PROSE_EN[0], PROSE_EN[1], "Related coverage from our money desk:", *links]
+    scores = np.array([0.02, 0.95, 0.9, 0.6, 0.03, 0.02, 0.02, 0.0, 0.0, 0.01])
+    keep = SMOOTHING.keep(scores, _tight_blocks(texts, set(range(4, 4 + len(links)))))
+    assert not keep[4:].any()
+
+
 # Story cards flattened by a scraper that drops the break between a card's headline and its summary.
 GLUED_CARDS = [
     "Harbour Ferry Fares Rise For The Third Year In A RowCommuters will pay twenty cents more for each "
