@@ -295,10 +295,46 @@ def test_photo_captions_with_their_credit_are_cut_whatever_their_language() -> N
         "She showed the council the photo: it had been taken at two in the morning on the ring road.",
         "The picture is clearer now (the figures came in on Monday).",
         "Residents can send a photo of a broken shelter to the transport department.",
+        "Image quality on the new night buses' cameras is good enough to identify vandals",
+        "The footage was shared with the agency and later sold to Reuters.",
+        "She worked for AP and Reuters before joining the council",
     ],
 )
 def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
     assert not photo_credit(sentence)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Image copyright Getty Images",
+        "Image caption The new depot on the northern ring road opens in the spring",
+        "Image 2 of 5",
+        "Natalie Naccache | Bloomberg | Getty Images",
+        "J. Scott Applewhite / AP file",
+        "Sonu Mehta/Hindustan Times/Getty Images",
+    ],
+)
+def test_a_line_that_only_labels_or_credits_a_picture_is_a_caption(line: str) -> None:
+    assert photo_credit(line)
+
+
+def test_a_gallery_inside_the_article_does_not_split_it() -> None:
+    """Its counters and credits are cut, and weigh nothing when the article's run is chosen."""
+    gallery = [
+        "Image 1 of 3",
+        "(Image credit: City Hall)",
+        "Image 2 of 3",
+        "(Image credit: Transit Authority)",
+        "Image 3 of 3",
+        "(Image credit: City Hall)",
+    ]
+    texts = ["Menu", *PROSE_EN[:2], *gallery, *PROSE_EN[2:5], "Contact"]
+    blocks = [Block(i, t, True, True) for i, t in enumerate(texts)]
+    scores = np.array([0.02, 0.9, 0.9, *[0.0] * len(gallery), 0.9, 0.9, 0.9, 0.01])
+    captions = np.array([False, False, False, *[True] * len(gallery), False, False, False, False])
+    keep = SMOOTHING.keep(scores, blocks, captions=captions)
+    assert keep.tolist() == [False, True, True, *[False] * len(gallery), True, True, True, False]
 
 
 def test_where_no_line_reads_like_the_article_the_best_line_is_kept() -> None:

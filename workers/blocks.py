@@ -359,10 +359,34 @@ _PHOTO_CREDIT = re.compile(
 )
 
 
+# A line that only labels or credits a picture: the labels a screen reader hears before it ("Image
+# copyright Getty Images", "Image caption Scooter Braun has managed…"), a gallery's counter ("Image 1 of
+# 4"), or a short unended line of names that closes with a picture agency after a separator ("Natalie
+# Naccache | Bloomberg | Getty Images", "J. Scott Applewhite / AP file", "… via Getty Images").
+_PHOTO_LABEL = re.compile(
+    _CREDIT_WORD + r"\s(?:(?i:copyright|caption|credit|courtesy|source)\b|\d+\s(?:of|/)\s\d+$)"
+)
+_PICTURE_AGENCIES = "Getty Images|AP|AFP|Reuters|EPA|Bloomberg|Shutterstock|Alamy|PA|dpa|ANSA|Xinhua|iStock"
+_AGENCY_CREDIT = re.compile(
+    rf"(?:[|/]|\bvia)\s*(?:[^\W\d_][\w.'-]*\s){{0,3}}?(?:{_PICTURE_AGENCIES})(?:\s(?i:file|photo|images?))?$"
+)
+# The longest line (in spaces, i.e. words - 1) read as an agency credit.
+AGENCY_CREDIT_SPACES = 13
+
+
 def photo_credit(text: str) -> bool:
-    """Whether text ends in a photo's credit: a caption or a credit line, which reads like prose to the
-    classifier. Only a line ending in ")" or holding a colon can, which spares most lines the regex."""
-    return (text[-1] == ")" or ":" in text) and _PHOTO_CREDIT.search(text) is not None
+    """Whether text ends in a photo's credit or only labels a picture (_PHOTO_LABEL, _AGENCY_CREDIT): a
+    caption or a credit line, which reads like prose to the classifier. Only a line ending in ")" or
+    holding a colon can end in a credit, which spares most lines that regex."""
+    if (text[-1] == ")" or ":" in text) and _PHOTO_CREDIT.search(text) is not None:
+        return True
+    if _PHOTO_LABEL.match(text):
+        return True
+    return (
+        text.count(" ") <= AGENCY_CREDIT_SPACES
+        and not final_stop(text)
+        and _AGENCY_CREDIT.search(text) is not None
+    )
 
 
 def truncated(text: str) -> bool:
@@ -996,10 +1020,14 @@ class Smoothing:
         blocks: list[Block],
         known: np.ndarray | None = None,
         thread_lines: np.ndarray | None = None,
+        captions: np.ndarray | None = None,
     ) -> np.ndarray:
         """Boolean keep decision per block; ``known`` flags the blocks known as boilerplate. With
         ``thread_lines`` (dated template lines), the article ends where a comment thread starts inside
-        what was kept (see _thread_start)."""
+        what was kept (see _thread_start). ``captions`` flags the photo captions and credits cut by rule
+        (see furniture), which weigh nothing when the article's run is chosen: a gallery's captions sit
+        between the article's paragraphs and are no sign that it ended (on a space.com page "Image 1 of
+        5" … "Image 5 of 5" would otherwise split it and lose its first half)."""
         chars = np.array([len(b.text) for b in blocks], dtype=np.float64)
         weights = (scores - self.run_level) * chars**self.length_power
         # the items of a list that a line of the article announces weigh nothing against the article:
@@ -1007,6 +1035,8 @@ class Smoothing:
         intro = introduced_lists(blocks, scores, self.run_level)
         listed = intro >= 0
         weights = np.where(listed, np.maximum(weights, 0.0), weights)
+        if captions is not None:
+            weights = np.where(captions, 0.0, weights)
         evidence = scores
         if known is not None:
             weights = np.where(known, 0.0, weights)

@@ -116,7 +116,9 @@ class ScoredText:
             keep = np.array([_reads_like_a_sentence(b.text) for b in self.blocks])
             keep[0] &= len(self.blocks) == 1 or final_stop(self.blocks[0].text)  # else the headline
             return keep
-        return self.smoothing.keep(self.scores, self.blocks, known, self.thread_lines)
+        captions = np.zeros(len(self.blocks), dtype=bool)
+        captions[[i for i, reason in self.furniture.items() if reason == "caption"]] = True
+        return self.smoothing.keep(self.scores, self.blocks, known, self.thread_lines, captions)
 
     def article(self, keep: np.ndarray) -> CleanArticle:
         """The article those decisions make. A page where no kept line reads like a sentence (ends like
