@@ -1093,11 +1093,18 @@ def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float) -> n
             continue  # nothing follows, or one paragraph does
         while last + 1 < len(blocks) and not blocks[last].blank_after:
             last += 1
-        items = scores[first : last + 1]
-        numbers = sum(bool(_NUMBER_CELL.fullmatch(b.text)) for b in blocks[first : last + 1])
-        if np.median(items) >= LIST_ITEMS_LEVEL or numbers >= TABLE_NUMBERS_SHARE * len(items):
+        items = blocks[first : last + 1]
+        if (
+            np.median(scores[first : last + 1]) >= LIST_ITEMS_LEVEL
+            or _number_share(items) >= TABLE_NUMBERS_SHARE
+        ):
             intro[first : last + 1] = i
     return intro
+
+
+def _number_share(items: list[Block]) -> float:
+    """The share of the blocks that are a number alone ("5040", "85%", "1."): a table's cells."""
+    return sum(bool(_NUMBER_CELL.fullmatch(b.text)) for b in items) / len(items)
 
 
 def _thread_start(keep: np.ndarray, thread_lines: np.ndarray) -> int | None:
