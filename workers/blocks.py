@@ -255,6 +255,10 @@ THREAD_MIN_FOLLOWING = 2
 LIST_INTRO_WORDS = 3
 LIST_ITEMS_LEVEL = 0.05
 TABLE_NUMBERS_SHARE = 0.2
+# A table (see tables) has at least this many lines; a cell that is a number has at most this many
+# characters.
+TABLE_MIN_LINES = 6
+NUMBER_CELL_CHARS = 16
 _NUMBER_CELL = re.compile(r"[\d.,%]*\d[\d.,%]*")
 # Glued teasers (glued_teasers): lines per page, most blocks between two of a list, and the longest
 # headline before the junction.
@@ -1000,7 +1004,8 @@ class Smoothing:
     paragraphs before it) or whole sentences scoring at least WHOLE_SENTENCE_LEVEL, keep what scores
     at least ``inside`` within it, and outside it only what scores at least ``outside``. A list that a
     line of the article announces (introduced_lists) weighs nothing in that choice, and is kept whole when
-    the line announcing it is.
+    the line announcing it is. Tables (see tables) weigh nothing in it either; their cells are kept by
+    their scores.
 
     Lines ``known`` as the stream's boilerplate (seen in many unrelated articles, workers.boilerplate)
     are no evidence of where the article is: they weigh nothing when the region is chosen, so that a
@@ -1030,11 +1035,12 @@ class Smoothing:
         5" … "Image 5 of 5" would otherwise split it and lose its first half)."""
         chars = np.array([len(b.text) for b in blocks], dtype=np.float64)
         weights = (scores - self.run_level) * chars**self.length_power
-        # the items of a list that a line of the article announces weigh nothing against the article:
-        # they are short and score low, and would otherwise end it at the list or split it in two
+        # the items of a list that a line of the article announces, and the cells of tables, weigh
+        # nothing against the article: they are short and score low, and would otherwise end it at the
+        # list or split it in two
         intro = introduced_lists(blocks, scores, self.run_level)
         listed = intro >= 0
-        weights = np.where(listed, np.maximum(weights, 0.0), weights)
+        weights = np.where(listed | tables(blocks), np.maximum(weights, 0.0), weights)
         if captions is not None:
             weights = np.where(captions, 0.0, weights)
         evidence = scores
@@ -1102,9 +1108,28 @@ def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float) -> n
     return intro
 
 
+def tables(blocks: list[Block]) -> np.ndarray:
+    """Which blocks lie in a table flattened one cell per line: a run of at least TABLE_MIN_LINES tight
+    lines (no blank line between them) of which at least TABLE_NUMBERS_SHARE are numbers alone. Sports
+    and business articles go on between their tables (a team's snap counts by position, each table
+    followed by a paragraph on it); menus and link lists hold few bare numbers."""
+    n = len(blocks)
+    run_ends = np.fromiter(map(attrgetter("blank_after"), blocks), bool, n)
+    run = np.concatenate(([0], np.cumsum(run_ends[:-1])))
+    numbers = np.fromiter((_number_cell(b.text) for b in blocks), bool, n)
+    lines = np.bincount(run)
+    table = (lines >= TABLE_MIN_LINES) & (np.bincount(run, weights=numbers) >= TABLE_NUMBERS_SHARE * lines)
+    return table[run]
+
+
+def _number_cell(text: str) -> bool:
+    """Whether a block is a number alone ("5040", "85%", "1."): a table's cell."""
+    return len(text) <= NUMBER_CELL_CHARS and _NUMBER_CELL.fullmatch(text) is not None
+
+
 def _number_share(items: list[Block]) -> float:
-    """The share of the blocks that are a number alone ("5040", "85%", "1."): a table's cells."""
-    return sum(bool(_NUMBER_CELL.fullmatch(b.text)) for b in items) / len(items)
+    """The share of the blocks that are a number alone."""
+    return sum(map(_number_cell, map(attrgetter("text"), items))) / len(items)
 
 
 def _thread_start(keep: np.ndarray, thread_lines: np.ndarray) -> int | None:
