@@ -131,7 +131,8 @@ class RemovedBlockOut(BaseModel):
     reason: str = Field(
         description=(
             "Why the block was cut: classifier (the line classifier judged it chrome), teaser, timestamp, "
-            "word_list (an alphabetical tag cloud or menu), caption (a photo caption or credit), share, "
+            "word_list (an alphabetical tag cloud or menu), caption (a photo caption or credit), label (a "
+            "label the page repeats, such as an ad slot's), share, "
             "title, meta (byline, dateline), boilerplate (seen in many articles), and in HTML mode link, "
             "lead_heading, dateline."
         )

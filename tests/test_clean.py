@@ -21,6 +21,7 @@ from workers.blocks import (
     alphabetical_list,
     local_features,
     photo_credit,
+    repeated_labels,
     segment,
 )
 from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
@@ -337,6 +338,29 @@ def test_a_line_that_only_labels_or_credits_a_picture_is_a_caption(line: str) ->
     assert photo_credit(line)
 
 
+def test_a_label_the_page_repeats_between_paragraphs_is_cut_and_the_article_kept() -> None:
+    prose = [PROSE_EN[0], "Advertisement", *PROSE_EN[1:3], "Advertisement", *PROSE_EN[3:], "Advertisement"]
+    article = clean_text(_page("Council extends night buses to the northern suburbs", prose))
+    assert _paragraphs(article) == PROSE_EN
+    assert _removed(article, "Advertisement") == "label"
+
+
+def test_a_line_repeated_on_the_page_that_is_more_than_a_label_is_not_cut_for_it() -> None:
+    """A two-word label with a number, or a longer line, repeated three times is left to the scorer."""
+    texts = [
+        "Menu",
+        "Top 10",
+        "Top 10",
+        "Top 10",
+        "Night buses run late",
+        "Night buses run late",
+        "Night buses run late",
+        "Contact",
+    ]
+    assert repeated_labels([Block(i, t, True, True) for i, t in enumerate(texts)], range(len(texts))) == []
+    assert repeated_labels([Block(0, "Advertisement", True, True)] * 3, [4, 9, 12]) == [4, 9, 12]
+
+
 def test_a_gallery_inside_the_article_does_not_split_it() -> None:
     """Its counters and credits are cut, and weigh nothing when the article's run is chosen."""
     gallery = [
@@ -351,7 +375,7 @@ def test_a_gallery_inside_the_article_does_not_split_it() -> None:
     blocks = [Block(i, t, True, True) for i, t in enumerate(texts)]
     scores = np.array([0.02, 0.9, 0.9, *[0.0] * len(gallery), 0.9, 0.9, 0.9, 0.01])
     captions = np.array([False, False, False, *[True] * len(gallery), False, False, False, False])
-    keep = SMOOTHING.keep(scores, blocks, captions=captions)
+    keep = SMOOTHING.keep(scores, blocks, inline=captions)
     assert keep.tolist() == [False, True, True, *[False] * len(gallery), True, True, True, False]
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from workers import html_extract, metadata
 from workers.blocks import (
+    INLINE_FURNITURE,
     TOKEN,
     WORD,
     Block,
@@ -116,9 +117,9 @@ class ScoredText:
             keep = np.array([_reads_like_a_sentence(b.text) for b in self.blocks])
             keep[0] &= len(self.blocks) == 1 or final_stop(self.blocks[0].text)  # else the headline
             return keep
-        captions = np.zeros(len(self.blocks), dtype=bool)
-        captions[[i for i, reason in self.furniture.items() if reason == "caption"]] = True
-        return self.smoothing.keep(self.scores, self.blocks, known, self.thread_lines, captions)
+        inline = np.zeros(len(self.blocks), dtype=bool)
+        inline[[i for i, reason in self.furniture.items() if reason in INLINE_FURNITURE]] = True
+        return self.smoothing.keep(self.scores, self.blocks, known, self.thread_lines, inline)
 
     def article(self, keep: np.ndarray) -> CleanArticle:
         """The article those decisions make. A page where no kept line reads like a sentence (ends like
