@@ -253,15 +253,18 @@ def _first_near(
     two as near: a teaser's date a few lines further up loses to the dateline beside the headline."""
     seen: set[int] = set()
     for anchor in anchors:
-        window = range(max(0, anchor - DATE_WINDOW), min(len(blocks), anchor + DATE_WINDOW + 1))
-        for i in sorted(window, key=lambda i: (abs(i - anchor), i)):
-            if i in seen or not eligible(i):
+        for i in (anchor + offset for offset in _NEAREST_FIRST):
+            if not 0 <= i < len(blocks) or i in seen or not eligible(i):
                 continue
             seen.add(i)
             found = read(blocks[i].text)
             if found:
                 return i, found
     return None
+
+
+# The offsets from an anchor within DATE_WINDOW, nearest first and the earlier of two as near first.
+_NEAREST_FIRST = sorted(range(-DATE_WINDOW, DATE_WINDOW + 1), key=lambda k: (abs(k), k))
 
 
 def _date_of_line(text: str) -> str | None:
