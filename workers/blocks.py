@@ -386,13 +386,15 @@ AGENCY_CREDIT_SPACES = 13
 def photo_credit(text: str) -> bool:
     """Whether text ends in a photo's credit or only labels a picture (_PHOTO_LABEL, _AGENCY_CREDIT): a
     caption or a credit line, which reads like prose to the classifier. Only a line ending in ")" or
-    holding a colon can end in a credit, which spares most lines that regex."""
+    holding a colon can end in a credit, which spares most lines that regex; only one with a bar, a slash
+    or "via" can end in an agency's credit, which spares most lines _AGENCY_CREDIT."""
     if (text[-1] == ")" or ":" in text) and _PHOTO_CREDIT.search(text) is not None:
         return True
     if _PHOTO_LABEL.match(text):
         return True
     return (
-        text.count(" ") <= AGENCY_CREDIT_SPACES
+        ("|" in text or "/" in text or "via" in text)
+        and text.count(" ") <= AGENCY_CREDIT_SPACES
         and not final_stop(text)
         and _AGENCY_CREDIT.search(text) is not None
     )
