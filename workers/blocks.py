@@ -18,10 +18,10 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
-from itertools import islice, pairwise, repeat
+from itertools import compress, islice, pairwise, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -203,9 +203,10 @@ def detect_language(blocks: list[Block]) -> str:
     """ISO 639-1 code of the page's language, read from its three longest lines that end like a sentence
     and are mostly letters (the prose: not the menus, nor a long line of mis-decoded bytes, which
     py3langid reads as a creole or as Chinese); from its longest lines when none is."""
-    prose = sorted((b.text for b in blocks if final_stop(b.text)), key=len, reverse=True)
+    texts = list(map(attrgetter("text"), blocks))
+    prose = sorted(compress(texts, _final_stops(texts)), key=len, reverse=True)
     longest = list(islice((t for t in prose if _mostly_letters(t)), 3))
-    longest = longest or sorted((b.text for b in blocks), key=len, reverse=True)[:3]
+    longest = longest or sorted(texts, key=len, reverse=True)[:3]
     sample = " ".join(longest)[:LANGUAGE_SAMPLE_CHARS]
     return identify(sample)
 
@@ -288,6 +289,13 @@ def final_mark(text: str) -> str:
 def final_stop(text: str) -> bool:
     """Whether text ends like a sentence (full stop, question or exclamation mark, maybe quoted)."""
     return final_mark(text) in _FINAL_STOPS
+
+
+def _final_stops(texts: Iterable[str]) -> Iterator[bool]:
+    """final_stop of each text, computed by maps of built-in functions: a third of the cost of calling
+    final_stop line by line."""
+    ends = map(itemgetter(slice(-1, None)), map(str.rstrip, texts, repeat(_CLOSERS)))
+    return map(_FINAL_STOPS.__contains__, ends)
 
 
 def _whole_sentence(text: str) -> bool:
