@@ -1132,9 +1132,14 @@ def tables(blocks: list[Block]) -> np.ndarray:
     n = len(blocks)
     run_ends = np.fromiter(map(attrgetter("blank_after"), blocks), bool, n)
     run = np.concatenate(([0], np.cumsum(run_ends[:-1])))
-    numbers = np.fromiter((_number_cell(b.text) for b in blocks), bool, n)
     lines = np.bincount(run)
-    table = (lines >= TABLE_MIN_LINES) & (np.bincount(run, weights=numbers) >= TABLE_NUMBERS_SHARE * lines)
+    long_enough = lines >= TABLE_MIN_LINES
+    numbers = np.zeros(n)
+    in_long_runs = np.flatnonzero(long_enough[run]).tolist()  # only their lines are read
+    numbers[in_long_runs] = [_number_cell(blocks[i].text) for i in in_long_runs]
+    table = long_enough & (
+        np.bincount(run, weights=numbers, minlength=len(lines)) >= TABLE_NUMBERS_SHARE * lines
+    )
     return table[run]
 
 
