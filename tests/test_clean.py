@@ -14,17 +14,9 @@ import numpy as np
 import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
-from workers.blocks import (
-    LOCAL_FEATURES,
-    Block,
-    Smoothing,
-    alphabetical_list,
-    local_features,
-    photo_credit,
-    repeated_labels,
-    segment,
-)
+from workers.blocks import LOCAL_FEATURES, Block, Smoothing, local_features, segment
 from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
+from workers.furniture import alphabetical_list, photo_credit, repeated_labels
 from workers.metadata import parse_byline, parse_date
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"

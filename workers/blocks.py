@@ -9,7 +9,9 @@ densest run of prose, whether the repeated timestamp lines of a comment thread o
 it). A logistic model over the features and their quantile bins (see Additive), trained by
 ``bench/train_blocks.py`` and shipped as ``workers/data/blocks_model.json``, scores them; smoothing
 along the page then keeps the article as one region (the densest run of high scores) and drops stray
-high scores outside it. Scoring needs only numpy, so the runtime never imports scikit-learn.
+high scores outside it. Scoring needs only numpy, so the runtime never imports scikit-learn. The few
+shapes of furniture that the model cannot learn are cut by rule (``workers.furniture``) before the
+smoothing; ``workers.clean`` puts the two together.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
-from itertools import compress, islice, pairwise, repeat
+from itertools import compress, islice, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -213,7 +215,7 @@ def detect_language(blocks: list[Block]) -> str:
 
 def _mostly_letters(text: str) -> bool:
     """At least half letters: prose in any script, not a line of mis-decoded bytes."""
-    return 2 * sum(map(len, _LETTERS.findall(text))) >= len(text)
+    return 2 * sum(map(len, LETTERS.findall(text))) >= len(text)
 
 
 _LOCAL_INDEX = {name: i for i, name in enumerate(LOCAL_FEATURES)}
@@ -235,16 +237,11 @@ _CLOSERS = "\"'”’»)]"
 _TRUNCATIONS = ("...", "…", "[…]", "[...]")
 _DIGITS = "0123456789"
 _ASCII_DIGIT = re.compile("[0-9]")
-_LETTERS = re.compile(r"[^\W\d_]+")
+LETTERS = re.compile(r"[^\W\d_]+")
 # A line of prose that Smoothing adds to the article's edge: a whole sentence (ends like one, this long)
 # scoring at least WHOLE_SENTENCE_LEVEL (a photo caption with its credit scores less).
 WHOLE_SENTENCE_CHARS = 60
 WHOLE_SENTENCE_LEVEL = 0.3
-# An alphabetical word list (alphabetical_list): at least this many words, this share of neighbouring
-# pairs in order (a list's entry may hold two words, "Defesa Civil").
-ALPHABETICAL_LIST_WORDS = 8
-ALPHABETICAL_SHARE = 0.9
-ALPHABETICAL_LIST_TAGS = 8
 # Dated template lines that must follow the first one within what was kept for it to start a comment
 # thread there (see _thread_start).
 THREAD_MIN_FOLLOWING = 2
@@ -262,15 +259,6 @@ TABLE_NUMBERS_SHARE = 0.2
 TABLE_MIN_LINES = 6
 NUMBER_CELL_CHARS = 16
 _NUMBER_CELL = re.compile(r"[\d.,%]*\d[\d.,%]*")
-# A label (at most two words, no digit) repeated this many times on a page is furniture (see
-# repeated_labels). On the AEB pages: 3 cuts 33 kept lines that are not article text ("Advertisement"
-# nine times on one page) and 16 that are (a meal plan's six repeated headings); text F1 0.952 -> 0.953.
-REPEATED_LABEL_MIN = 3
-# Glued teasers (glued_teasers): lines per page, most blocks between two of a list, and the longest
-# headline before the junction.
-GLUED_TEASERS_MIN = 3
-GLUED_TEASERS_GAP = 3
-GLUED_HEADLINE_MAX_WORDS = 20
 _QUOTES = '"“”«»„'
 _SEPARATOR_CHARS = "|•·»›/"
 
@@ -302,110 +290,6 @@ def _whole_sentence(text: str) -> bool:
     """Ends like a sentence and is at least WHOLE_SENTENCE_CHARS long (characters, not words: a script
     written without spaces has sentences too)."""
     return len(text) >= WHOLE_SENTENCE_CHARS and final_stop(text)
-
-
-def alphabetical_list(text: str) -> bool:
-    """Whether text is a run of ALPHABETICAL_LIST_WORDS or more words nearly all in alphabetical order
-    and not ending like a sentence: a tag cloud, a category menu or an index. Eight words of prose fall
-    in order once in 40,320; no line of the 120 AEB articles' or 670 wikinews-dev articles' text does.
-    A line of ALPHABETICAL_LIST_TAGS or more comma-separated items is judged by its items' order instead:
-    a list of tags of a few words each ("stock car brasil, stock car cascavel, …")."""
-    if text.count(" ") < ALPHABETICAL_LIST_WORDS - 1 or final_stop(text):
-        return False
-    if text.count(",") >= ALPHABETICAL_LIST_TAGS - 1:
-        words = [item.strip().casefold() for item in text.split(",")]
-    else:
-        words = [w.casefold() for w in _LETTERS.findall(text)]
-    if len(words) < ALPHABETICAL_LIST_WORDS:
-        return False
-    in_order = sum(a <= b for a, b in pairwise(words))
-    return in_order >= ALPHABETICAL_SHARE * (len(words) - 1)
-
-
-# An upper-case letter right after two lower-case ones: where a teaser's headline may run into its summary.
-# (Written with the look-behind after the upper-case letter: the scan then stops only at capitals, four
-# times faster than with the look-behind first.)
-_GLUE = re.compile(r"[A-Z](?<=[a-z]{2}[A-Z])")
-
-
-def glued_teasers(blocks: list[Block]) -> list[int]:
-    """Blocks where a teaser's headline runs into its summary ("...Title RunDenny Hamlin's ..."): a
-    scraper that flattens a list of story cards drops the break between the two. The junction is a
-    lower-case letter followed by an upper-case one inside a word the page has once, after at least
-    three mostly capitalised words and before at least five more; a camel-cased name in an article
-    ("MacBook", "CarMax") mostly recurs on its page, or stands in no list of such lines. Only a list
-    counts: GLUED_TEASERS_MIN on one page, each within GLUED_TEASERS_GAP blocks of another (no page of
-    the 790 dev articles' own text has more than two such lines, and an article's two stay in it when a
-    teaser list sits beside it)."""
-    shaped = {i: words for i, b in enumerate(blocks) if _GLUE.search(b.text) and (words := _glued_at(b.text))}
-    if len(shaped) < GLUED_TEASERS_MIN:
-        return []
-    page = "\n".join(b.text for b in blocks)
-    found = [i for i, words in shaped.items() if any(page.count(word) == 1 for word in words)]
-    listed = [i for i in found if any(0 < abs(i - j) <= GLUED_TEASERS_GAP for j in found)]
-    return listed if len(listed) >= GLUED_TEASERS_MIN else []
-
-
-def _glued_at(text: str) -> list[str]:
-    """The words of text whose junction has a headline's shape before it and a sentence after it."""
-    words = []
-    for m in _GLUE.finditer(text):
-        at = m.start()
-        if text.count(" ", 0, at) >= GLUED_HEADLINE_MAX_WORDS:
-            break
-        head = text[:at].split()
-        capitalised = sum(not w[0].islower() for w in head)
-        if len(head) >= 3 and capitalised >= 0.6 * len(head) and text.count(" ", at) >= 4:
-            words.append(head[-1] + text[at:].split(" ", 1)[0])
-    return words
-
-
-# A word naming a photo or its credit, in the languages news is most written in.
-_CREDIT_WORD = r"(?i:photo|foto|фото|image|imagen|immagine|bild|picture|cr[eé]dit|cr[eé]dito)s?\b"
-# A credit closing a line: after a sentence, a separator or nothing, a few words with the credit word
-# and a colon ("... equivalent. Credit: ESA", "Photo: AFP"), or a parenthesis holding the credit word
-# ("... (Image: GETTY)", "(Photo by Adam Berry/Getty Images)"); what follows the credit has no sentence
-# end, so a sentence that only mentions a photo is not one.
-_PHOTO_CREDIT = re.compile(
-    r"(?:(?<=[.!?)|])\s*|(?<=\s[|/–—-])\s|^)(?:[^\W\d_][\w ]{0,20}\s)?"
-    + _CREDIT_WORD
-    + r"(?:\s\w+){0,2}\s?:\s*[^.!?]{1,60}$"
-    + r"|\(\s*(?:[^\W\d_][\w ]{0,20}\s)?"
-    + _CREDIT_WORD
-    + r"[^()]{0,60}\)\s*$"
-)
-
-
-# A line that only labels or credits a picture: the labels a screen reader hears before it ("Image
-# copyright Getty Images", "Image caption Scooter Braun has managed…"), a gallery's counter ("Image 1 of
-# 4"), or a short unended line of names that closes with a picture agency after a separator ("Natalie
-# Naccache | Bloomberg | Getty Images", "J. Scott Applewhite / AP file", "… via Getty Images").
-_PHOTO_LABEL = re.compile(
-    _CREDIT_WORD + r"\s(?:(?i:copyright|caption|credit|courtesy|source)\b|\d+\s(?:of|/)\s\d+$)"
-)
-_PICTURE_AGENCIES = "Getty Images|AP|AFP|Reuters|EPA|Bloomberg|Shutterstock|Alamy|PA|dpa|ANSA|Xinhua|iStock"
-_AGENCY_CREDIT = re.compile(
-    rf"(?:[|/]|\bvia)\s*(?:[^\W\d_][\w.'-]*\s){{0,3}}?(?:{_PICTURE_AGENCIES})(?:\s(?i:file|photo|images?))?$"
-)
-# The longest line (in spaces, i.e. words - 1) read as an agency credit.
-AGENCY_CREDIT_SPACES = 13
-
-
-def photo_credit(text: str) -> bool:
-    """Whether text ends in a photo's credit or only labels a picture (_PHOTO_LABEL, _AGENCY_CREDIT): a
-    caption or a credit line, which reads like prose to the classifier. Only a line ending in ")" or
-    holding a colon can end in a credit, which spares most lines that regex; only one with a bar, a slash
-    or "via" can end in an agency's credit, which spares most lines _AGENCY_CREDIT."""
-    if (text[-1] == ")" or ":" in text) and _PHOTO_CREDIT.search(text) is not None:
-        return True
-    if _PHOTO_LABEL.match(text):
-        return True
-    return (
-        ("|" in text or "/" in text or "via" in text)
-        and text.count(" ") <= AGENCY_CREDIT_SPACES
-        and not final_stop(text)
-        and _AGENCY_CREDIT.search(text) is not None
-    )
 
 
 def truncated(text: str) -> bool:
@@ -1045,8 +929,8 @@ class Smoothing:
         """Boolean keep decision per block; ``known`` flags the blocks known as boilerplate. With
         ``thread_lines`` (dated template lines), the article ends where a comment thread starts inside
         what was kept (see _thread_start). ``inline`` flags the furniture cut by rule that sits inside
-        articles, photo captions and credits and repeated labels (see furniture), which weighs nothing
-        when the article's run is chosen: a gallery's captions or an ad slot's label between the
+        articles, photo captions and credits and repeated labels (see workers.furniture), which weighs
+        nothing when the article's run is chosen: a gallery's captions or an ad slot's label between the
         article's paragraphs are no sign that it ended (on a space.com page "Image 1 of 5" … "Image 5 of
         5" would otherwise split it and lose its first half)."""
         chars = np.array([len(b.text) for b in blocks], dtype=np.float64)
@@ -1170,51 +1054,13 @@ def _thread_start(keep: np.ndarray, thread_lines: np.ndarray) -> int | None:
 
 
 class PageScores(NamedTuple):
-    """A page's block scores, the blocks cut by rule with the rule's name (block index -> reason), and
-    which blocks are dated template lines (comments' and teasers' timestamps, see Smoothing.keep)."""
+    """A page's block scores, the feature matrix they were computed from (the rules of
+    ``workers.furniture`` read it too), and which blocks are dated template lines (comments' and
+    teasers' timestamps, see Smoothing.keep)."""
 
     scores: np.ndarray
-    furniture: dict[int, str]
+    features: np.ndarray
     thread_lines: np.ndarray
-
-
-# The reasons of furniture (see furniture) that sits inside articles, between their paragraphs: it
-# weighs nothing when the article's run is chosen (see Smoothing.keep).
-INLINE_FURNITURE = frozenset({"caption", "label"})
-
-
-def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
-    """Blocks that are page furniture whatever the scorer says, each with its reason: alphabetical word
-    lists ("word_list"), glued teaser cards ("teaser"), photo credits ("caption") and labels the page
-    repeats ("label", see repeated_labels). They read to the
-    features like prose, and are too rare on the training pages (or too varied) for the scorer to learn
-    otherwise. Word lists are looked for only on long unended lines, which the features already count."""
-    unended = features[:, _LOCAL_INDEX["final_stop"]] == 0
-    wordy = features[:, _LOCAL_INDEX["log_words"]] >= np.log1p(ALPHABETICAL_LIST_WORDS)
-    found = {
-        int(i): "word_list" for i in np.flatnonzero(unended & wordy) if alphabetical_list(blocks[i].text)
-    }
-    found.update(dict.fromkeys(glued_teasers(blocks), "teaser"))
-    found.update((i, "caption") for i, b in enumerate(blocks) if photo_credit(b.text))
-    repeated = np.flatnonzero(features[:, _LOCAL_INDEX["repeated"]] > 0).tolist()
-    found.update(dict.fromkeys(repeated_labels([blocks[i] for i in repeated], repeated), "label"))
-    return found
-
-
-def repeated_labels(blocks: list[Block], indices: Sequence[int]) -> list[int]:
-    """Of the blocks (at the given indices) that the page repeats, the labels of at most two words and
-    no digit that it repeats at least REPEATED_LABEL_MIN times: ad slots ("Advertisement", "Anzeige"),
-    video buttons, a section's tag on every teaser. Repeated lines that are more than a label (a
-    quote, a table's cells) are left to the scorer."""
-    counts = Counter(b.text for b in blocks)
-    return [
-        i
-        for i, b in zip(indices, blocks, strict=True)
-        if counts[b.text] >= REPEATED_LABEL_MIN
-        and b.text.count(" ") <= 1
-        and not has_digit(b.text)
-        and _LETTERS.search(b.text) is not None
-    ]
 
 
 @dataclass(frozen=True)
@@ -1225,13 +1071,9 @@ class BlockModel:
     smoothing: Smoothing
 
     def score(self, blocks: list[Block], stops: frozenset[str]) -> PageScores:
-        """Probability that each block is article text, judged block by block, and the page furniture
-        found by rule (see ``furniture``), whose blocks score 0 whatever the scorer says."""
+        """Probability that each block is article text, judged block by block."""
         features, thread_lines = _features_and_thread_lines(blocks, stops)
-        scores = self.scorer.predict(features)
-        found = furniture(blocks, features)
-        scores[list(found)] = 0.0
-        return PageScores(scores, found, thread_lines)
+        return PageScores(self.scorer.predict(features), features, thread_lines)
 
     def to_json(self) -> dict:
         """The shipped form: feature names, the scorer's weights and bins, and smoothing parameters."""

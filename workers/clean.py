@@ -21,7 +21,6 @@ import numpy as np
 
 from workers import html_extract, metadata
 from workers.blocks import (
-    INLINE_FURNITURE,
     TOKEN,
     WORD,
     Block,
@@ -36,6 +35,7 @@ from workers.blocks import (
     stop_words,
     truncated,
 )
+from workers.furniture import INLINE_FURNITURE, furniture
 
 # Lines this short that carry a number and no sentence end are times ("3 hours ago", "10:24 AM").
 TIMESTAMP_MAX_WORDS = 6
@@ -106,7 +106,7 @@ class ScoredText:
     language: str
     scores: np.ndarray | None
     smoothing: Smoothing | None
-    # blocks cut by rule, with the rule's name (see blocks.furniture)
+    # blocks cut by rule, with the rule's name (see workers.furniture)
     furniture: Mapping[int, str] = field(default_factory=dict)
     # dated template lines, where a comment thread may start (see Smoothing.keep)
     thread_lines: np.ndarray | None = None
@@ -138,8 +138,20 @@ def score_text(raw: str, *, model: BlockModel | None = None) -> ScoredText:
     if len(blocks) <= SHORT_PAGE_BLOCKS:
         return ScoredText(blocks, language, None, None)
     model = model or load_model()
+    scores, cut, thread_lines = _scores_and_furniture(model, blocks, language)
+    return ScoredText(blocks, language, scores, model.smoothing, cut, thread_lines)
+
+
+def _scores_and_furniture(
+    model: BlockModel, blocks: list[Block], language: str
+) -> tuple[np.ndarray, dict[int, str], np.ndarray]:
+    """The classifier's block scores with the furniture found by rule (block index -> the rule's name,
+    see ``workers.furniture``) scored 0 whatever the classifier says, and the dated template lines."""
     scored = model.score(blocks, stop_words(language))
-    return ScoredText(blocks, language, scored.scores, model.smoothing, scored.furniture, scored.thread_lines)
+    cut = furniture(blocks, scored.features)
+    scores = scored.scores
+    scores[list(cut)] = 0.0
+    return scores, cut, scored.thread_lines
 
 
 def clean_text(raw: str, *, model: BlockModel | None = None) -> CleanArticle:
@@ -167,8 +179,8 @@ def clean_html(html: str) -> CleanArticle:
         raise ValueError("no article text found in the HTML")
     blocks = _blocks_or_fail(article.text)
     language = detect_language(blocks)
-    scored = load_model().score(blocks, stop_words(language))
-    keep = scored.scores >= HTML_DROP_BELOW
+    scores, cut_by_rule, _ = _scores_and_furniture(load_model(), blocks, language)
+    keep = scores >= HTML_DROP_BELOW
     lines = _whole_lines(blocks)
     keep |= np.array([html_extract.table_row(line) for line in lines])
     cuts: dict[int, str] = {i: "link" for i, line in enumerate(lines) if article.mostly_link(line)}
@@ -186,7 +198,7 @@ def clean_html(html: str) -> CleanArticle:
         keep[date_line[0]] = False
         cuts[date_line[0]] = "dateline"
         date = date_line[1]
-    reasons = {**scored.furniture, **cuts}  # a furniture line kept as a table row keeps no reason
+    reasons = {**cut_by_rule, **cuts}  # a furniture line kept as a table row keeps no reason
     return _assemble(blocks, keep, article.title, date, language, reasons, article.author)
 
 

@@ -1,0 +1,185 @@
+"""Page furniture cut by rule, whatever the block classifier says.
+
+Some furniture reads to the line features like prose and is too rare on the training pages, or too
+varied, for the classifier to learn: alphabetical tag clouds and menus, story cards whose headline runs
+into the summary, photo captions and credits, short labels a page repeats (an ad slot's "Advertisement").
+Each rule here is a shape that no sentence of an article has, checked on the dev articles' own text;
+``workers.clean`` sets the scores of the lines it finds to 0 and reports each with the rule's name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
+
+from workers.blocks import LETTERS, LOCAL_FEATURES, Block, final_stop, has_digit
+
+# Columns of the feature matrix that the rules read.
+_FINAL_STOP = LOCAL_FEATURES.index("final_stop")
+_LOG_WORDS = LOCAL_FEATURES.index("log_words")
+_REPEATED = LOCAL_FEATURES.index("repeated")
+
+# An alphabetical word list (alphabetical_list): at least this many words, this share of neighbouring
+# pairs in order (a list's entry may hold two words, "Defesa Civil").
+ALPHABETICAL_LIST_WORDS = 8
+ALPHABETICAL_SHARE = 0.9
+ALPHABETICAL_LIST_TAGS = 8
+
+
+# A label (at most two words, no digit) repeated this many times on a page is furniture (see
+# repeated_labels). On the AEB pages: 3 cuts 33 kept lines that are not article text ("Advertisement"
+# nine times on one page) and 16 that are (a meal plan's six repeated headings); text F1 0.952 -> 0.953.
+REPEATED_LABEL_MIN = 3
+# Glued teasers (glued_teasers): lines per page, most blocks between two of a list, and the longest
+# headline before the junction.
+GLUED_TEASERS_MIN = 3
+GLUED_TEASERS_GAP = 3
+GLUED_HEADLINE_MAX_WORDS = 20
+
+
+def alphabetical_list(text: str) -> bool:
+    """Whether text is a run of ALPHABETICAL_LIST_WORDS or more words nearly all in alphabetical order
+    and not ending like a sentence: a tag cloud, a category menu or an index. Eight words of prose fall
+    in order once in 40,320; no line of the 120 AEB articles' or 670 wikinews-dev articles' text does.
+    A line of ALPHABETICAL_LIST_TAGS or more comma-separated items is judged by its items' order instead:
+    a list of tags of a few words each ("stock car brasil, stock car cascavel, …")."""
+    if text.count(" ") < ALPHABETICAL_LIST_WORDS - 1 or final_stop(text):
+        return False
+    if text.count(",") >= ALPHABETICAL_LIST_TAGS - 1:
+        words = [item.strip().casefold() for item in text.split(",")]
+    else:
+        words = [w.casefold() for w in LETTERS.findall(text)]
+    if len(words) < ALPHABETICAL_LIST_WORDS:
+        return False
+    in_order = sum(a <= b for a, b in pairwise(words))
+    return in_order >= ALPHABETICAL_SHARE * (len(words) - 1)
+
+
+# An upper-case letter right after two lower-case ones: where a teaser's headline may run into its summary.
+# (Written with the look-behind after the upper-case letter: the scan then stops only at capitals, four
+# times faster than with the look-behind first.)
+_GLUE = re.compile(r"[A-Z](?<=[a-z]{2}[A-Z])")
+
+
+def glued_teasers(blocks: list[Block]) -> list[int]:
+    """Blocks where a teaser's headline runs into its summary ("...Title RunDenny Hamlin's ..."): a
+    scraper that flattens a list of story cards drops the break between the two. The junction is a
+    lower-case letter followed by an upper-case one inside a word the page has once, after at least
+    three mostly capitalised words and before at least five more; a camel-cased name in an article
+    ("MacBook", "CarMax") mostly recurs on its page, or stands in no list of such lines. Only a list
+    counts: GLUED_TEASERS_MIN on one page, each within GLUED_TEASERS_GAP blocks of another (no page of
+    the 790 dev articles' own text has more than two such lines, and an article's two stay in it when a
+    teaser list sits beside it)."""
+    shaped = {i: words for i, b in enumerate(blocks) if _GLUE.search(b.text) and (words := _glued_at(b.text))}
+    if len(shaped) < GLUED_TEASERS_MIN:
+        return []
+    page = "\n".join(b.text for b in blocks)
+    found = [i for i, words in shaped.items() if any(page.count(word) == 1 for word in words)]
+    listed = [i for i in found if any(0 < abs(i - j) <= GLUED_TEASERS_GAP for j in found)]
+    return listed if len(listed) >= GLUED_TEASERS_MIN else []
+
+
+def _glued_at(text: str) -> list[str]:
+    """The words of text whose junction has a headline's shape before it and a sentence after it."""
+    words = []
+    for m in _GLUE.finditer(text):
+        at = m.start()
+        if text.count(" ", 0, at) >= GLUED_HEADLINE_MAX_WORDS:
+            break
+        head = text[:at].split()
+        capitalised = sum(not w[0].islower() for w in head)
+        if len(head) >= 3 and capitalised >= 0.6 * len(head) and text.count(" ", at) >= 4:
+            words.append(head[-1] + text[at:].split(" ", 1)[0])
+    return words
+
+
+# A word naming a photo or its credit, in the languages news is most written in.
+_CREDIT_WORD = r"(?i:photo|foto|фото|image|imagen|immagine|bild|picture|cr[eé]dit|cr[eé]dito)s?\b"
+# A credit closing a line: after a sentence, a separator or nothing, a few words with the credit word
+# and a colon ("... equivalent. Credit: ESA", "Photo: AFP"), or a parenthesis holding the credit word
+# ("... (Image: GETTY)", "(Photo by Adam Berry/Getty Images)"); what follows the credit has no sentence
+# end, so a sentence that only mentions a photo is not one.
+_PHOTO_CREDIT = re.compile(
+    r"(?:(?<=[.!?)|])\s*|(?<=\s[|/–—-])\s|^)(?:[^\W\d_][\w ]{0,20}\s)?"
+    + _CREDIT_WORD
+    + r"(?:\s\w+){0,2}\s?:\s*[^.!?]{1,60}$"
+    + r"|\(\s*(?:[^\W\d_][\w ]{0,20}\s)?"
+    + _CREDIT_WORD
+    + r"[^()]{0,60}\)\s*$"
+)
+
+
+# A line that only labels or credits a picture: the labels a screen reader hears before it ("Image
+# copyright Getty Images", "Image caption Scooter Braun has managed…"), a gallery's counter ("Image 1 of
+# 4"), or a short unended line of names that closes with a picture agency after a separator ("Natalie
+# Naccache | Bloomberg | Getty Images", "J. Scott Applewhite / AP file", "… via Getty Images").
+_PHOTO_LABEL = re.compile(
+    _CREDIT_WORD + r"\s(?:(?i:copyright|caption|credit|courtesy|source)\b|\d+\s(?:of|/)\s\d+$)"
+)
+_PICTURE_AGENCIES = "Getty Images|AP|AFP|Reuters|EPA|Bloomberg|Shutterstock|Alamy|PA|dpa|ANSA|Xinhua|iStock"
+_AGENCY_CREDIT = re.compile(
+    rf"(?:[|/]|\bvia)\s*(?:[^\W\d_][\w.'-]*\s){{0,3}}?(?:{_PICTURE_AGENCIES})(?:\s(?i:file|photo|images?))?$"
+)
+# The longest line (in spaces, i.e. words - 1) read as an agency credit.
+AGENCY_CREDIT_SPACES = 13
+
+
+def photo_credit(text: str) -> bool:
+    """Whether text ends in a photo's credit or only labels a picture (_PHOTO_LABEL, _AGENCY_CREDIT): a
+    caption or a credit line, which reads like prose to the classifier. Only a line ending in ")" or
+    holding a colon can end in a credit, which spares most lines that regex; only one with a bar, a slash
+    or "via" can end in an agency's credit, which spares most lines _AGENCY_CREDIT."""
+    if (text[-1] == ")" or ":" in text) and _PHOTO_CREDIT.search(text) is not None:
+        return True
+    if _PHOTO_LABEL.match(text):
+        return True
+    return (
+        ("|" in text or "/" in text or "via" in text)
+        and text.count(" ") <= AGENCY_CREDIT_SPACES
+        and not final_stop(text)
+        and _AGENCY_CREDIT.search(text) is not None
+    )
+
+
+# The reasons of furniture (see furniture) that sits inside articles, between their paragraphs: it
+# weighs nothing when the article's run is chosen (see Smoothing.keep).
+INLINE_FURNITURE = frozenset({"caption", "label"})
+
+
+def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
+    """Blocks that are page furniture whatever the scorer says, each with its reason: alphabetical word
+    lists ("word_list"), glued teaser cards ("teaser"), photo credits ("caption") and labels the page
+    repeats ("label", see repeated_labels). They read to the features like prose, and are too rare on
+    the training pages (or too varied) for the scorer to learn otherwise. ``features`` is the page's
+    feature matrix (``workers.blocks.block_features``): word lists are looked for only on long unended
+    lines and labels only on repeated ones, which it already counts."""
+    unended = features[:, _FINAL_STOP] == 0
+    wordy = features[:, _LOG_WORDS] >= np.log1p(ALPHABETICAL_LIST_WORDS)
+    found = {
+        int(i): "word_list" for i in np.flatnonzero(unended & wordy) if alphabetical_list(blocks[i].text)
+    }
+    found.update(dict.fromkeys(glued_teasers(blocks), "teaser"))
+    found.update((i, "caption") for i, b in enumerate(blocks) if photo_credit(b.text))
+    repeated = np.flatnonzero(features[:, _REPEATED] > 0).tolist()
+    found.update(dict.fromkeys(repeated_labels([blocks[i] for i in repeated], repeated), "label"))
+    return found
+
+
+def repeated_labels(blocks: list[Block], indices: Sequence[int]) -> list[int]:
+    """Of the blocks (at the given indices) that the page repeats, the labels of at most two words and
+    no digit that it repeats at least REPEATED_LABEL_MIN times: ad slots ("Advertisement", "Anzeige"),
+    video buttons, a section's tag on every teaser. Repeated lines that are more than a label (a
+    quote, a table's cells) are left to the scorer."""
+    counts = Counter(b.text for b in blocks)
+    return [
+        i
+        for i, b in zip(indices, blocks, strict=True)
+        if counts[b.text] >= REPEATED_LABEL_MIN
+        and b.text.count(" ") <= 1
+        and not has_digit(b.text)
+        and LETTERS.search(b.text) is not None
+    ]
