@@ -901,10 +901,10 @@ class Smoothing:
     power ``length_power``, so one long paragraph outweighs a few short teasers), widen it over adjacent
     blocks scoring at least ``edge`` (a closing sentence followed by furniture scores lower than the
     paragraphs before it) or whole sentences scoring at least WHOLE_SENTENCE_LEVEL, keep what scores
-    at least ``inside`` within it, and outside it only what scores at least ``outside``. A list that a
-    line of the article announces (introduced_lists) weighs nothing in that choice, and is kept whole when
-    the line announcing it is. Tables (see tables) weigh nothing in it either; their cells are kept by
-    their scores.
+    at least ``inside`` within it, and outside it only what scores at least ``outside``. The items of a
+    list that a line of the article announces (introduced_lists) never weigh against the article in that
+    choice, and are kept whole when the line announcing them is; nor do the cells of tables (see
+    tables), which are kept by their scores.
 
     Lines ``known`` as the stream's boilerplate (seen in many unrelated articles, workers.boilerplate)
     are no evidence of where the article is: they weigh nothing when the region is chosen, so that a
