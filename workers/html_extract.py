@@ -302,7 +302,7 @@ def _elements(tree: HtmlElement, line_keys: set[str]) -> list[_Element]:
     found = []
     quoted = {element for quote in tree.iter("blockquote") for element in quote.iter(*_LINE_TAGS)}
     for element in tree.iter(*_LINE_TAGS):
-        text = "".join(element.itertext())
+        text = element.text_content()  # the text of it and its descendants, read in C: twice as fast
         words = _WORD.findall(text.casefold())
         if not words:
             continue
