@@ -938,9 +938,10 @@ class Smoothing:
         # the items of a list that a line of the article announces, and the cells of tables, weigh
         # nothing against the article: they are short and score low, and would otherwise end it at the
         # list or split it in two
-        intro = introduced_lists(blocks, scores, self.run_level)
+        run = tight_run_ids(blocks)
+        intro = introduced_lists(blocks, scores, self.run_level, run)
         listed = intro >= 0
-        weights = np.where(listed | tables(blocks), np.maximum(weights, 0.0), weights)
+        weights = np.where(listed | tables(blocks, run), np.maximum(weights, 0.0), weights)
         if inline is not None:
             weights = np.where(inline, 0.0, weights)
         evidence = scores
@@ -981,12 +982,19 @@ class Smoothing:
         return keep
 
 
-def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float) -> np.ndarray:
+def tight_run_ids(blocks: list[Block]) -> np.ndarray:
+    """Per block, the number of its run of tight lines (no blank line between them), counted from 0 down
+    the page: lists and tables are tight runs."""
+    run_ends = np.fromiter(map(attrgetter("blank_after"), blocks), bool, len(blocks))
+    return np.concatenate(([0], np.cumsum(run_ends[:-1])))
+
+
+def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float, run: np.ndarray) -> np.ndarray:
     """Per block, the index of the line that announces the list it is an item of, else -1. "Allowed
     foods:", "Standings after 36 races:" end a sentence of the article with a colon and go on in a list
     or a table: its items are short, end like no sentence and score low, yet belong to the article (see
-    LIST_INTRO_WORDS for what qualifies). The list is the run of tight lines (no blank line between them)
-    that starts after the announcing line, with or without a blank line before it."""
+    LIST_INTRO_WORDS for what qualifies). The list is the run of tight lines (``run``, see
+    tight_run_ids) that starts after the announcing line, with or without a blank line before it."""
     intro = np.full(len(blocks), -1)
     announcing = [
         i
@@ -994,11 +1002,10 @@ def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float) -> n
         if b.text.endswith(":") and scores[i] >= level and b.text.count(" ") + 1 >= LIST_INTRO_WORDS
     ]
     for i in announcing:
-        first = last = i + 1
+        first = i + 1
         if first == len(blocks) or (blocks[i].blank_after and blocks[first].blank_after):
             continue  # nothing follows, or one paragraph does
-        while last + 1 < len(blocks) and not blocks[last].blank_after:
-            last += 1
+        last = int(run.searchsorted(run[first], side="right")) - 1
         items = blocks[first : last + 1]
         if (
             np.median(scores[first : last + 1]) >= LIST_ITEMS_LEVEL
@@ -1008,17 +1015,15 @@ def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float) -> n
     return intro
 
 
-def tables(blocks: list[Block]) -> np.ndarray:
+def tables(blocks: list[Block], run: np.ndarray) -> np.ndarray:
     """Which blocks lie in a table flattened one cell per line: a run of at least TABLE_MIN_LINES tight
     lines (no blank line between them) of which at least TABLE_NUMBERS_SHARE are numbers alone. Sports
     and business articles go on between their tables (a team's snap counts by position, each table
-    followed by a paragraph on it); menus and link lists hold few bare numbers."""
-    n = len(blocks)
-    run_ends = np.fromiter(map(attrgetter("blank_after"), blocks), bool, n)
-    run = np.concatenate(([0], np.cumsum(run_ends[:-1])))
+    followed by a paragraph on it); menus and link lists hold few bare numbers. ``run``: see
+    tight_run_ids."""
     lines = np.bincount(run)
     long_enough = lines >= TABLE_MIN_LINES
-    numbers = np.zeros(n)
+    numbers = np.zeros(len(blocks))
     in_long_runs = np.flatnonzero(long_enough[run]).tolist()  # only their lines are read
     numbers[in_long_runs] = [_number_cell(blocks[i].text) for i in in_long_runs]
     table = long_enough & (

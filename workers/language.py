@@ -2,8 +2,8 @@
 
 py3langid 0.4 (what a fresh install gets) also answers with ISO 639-3 codes for languages near big
 ones and for "no language" (pcm, bcl, gcf, wuu, zxx), and picks them for noisy English or Chinese
-samples; a page reported as Guadeloupean Creole got no stop words. Its ranking is read instead, and the
-best language with a two-letter code is taken.
+samples; a page reported as Guadeloupean Creole got no stop words. The best-ranked language with a
+two-letter code is taken instead.
 """
 
 from __future__ import annotations
