@@ -467,6 +467,58 @@ def test_the_headline_is_the_line_about_the_article_not_the_nearest_one() -> Non
     assert article.title == title
 
 
+# Related videos or stories between a headline and its article, each about the same subject.
+PLAYLIST = [
+    "Night buses to the northern suburbs: what the council decided",
+    "Council votes to spend four million dollars on night routes",
+    "Shift workers at the hospital welcome the council's night bus plan",
+    "Opponents on the council say the roads need repairing first",
+]
+
+
+def test_the_headline_signed_by_a_byline_beats_related_teasers_nearer_the_article() -> None:
+    """A playlist of teasers on the article's subject sits between the headline (with its byline and
+    dateline) and the article: the teasers are nearer and share the article's words, but no byline
+    signs them."""
+    title = "Night bus service will reach the northern suburbs from spring"
+    header = f"{title}\nBy Jane Roe, City Desk\nUpdated 10:24 AM, June 18, 2023\n\nMORE VIDEOS\n\n"
+    page = _page(title, PROSE_EN).replace(f"{title}\n\nJun 18, 2023, 10:24 AM\n", header)
+    page = page.replace("MORE VIDEOS\n", "MORE VIDEOS\n" + "\n\n".join(PLAYLIST) + "\n")
+    article = clean_text(page)
+    assert article.title == title
+    assert article.published_at == "2023-06-18"
+
+
+def test_a_headline_a_long_share_panel_above_the_article_is_found() -> None:
+    """Thirty lines of share buttons between the headline and its dateline and the article (a BBC page
+    has them): the headline is still the title, not a button nearer the article."""
+    title = "Council extends night buses to the northern suburbs"
+    panel = "\n".join(f"Share this with {site}" for site in ["Facebook", "Messenger", "Twitter", "Email"] * 8)
+    page = _page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM\n", f"Jun 18, 2023\n\n{panel}\n")
+    article = clean_text(page)
+    assert article.title == title
+    assert article.published_at == "2023-06-18"
+
+
+def test_a_label_above_the_headline_does_not_take_it_for_its_deck() -> None:
+    """A short line above the headline ("Follow City News") shares a word with the article and the
+    headline is longer than it, the shape of a headline over its deck: the label must not be credited
+    with the headline's words and byline."""
+    title = "Night bus service will reach the northern suburbs from spring"
+    header = f"Follow Council News\n\n{title}\n\nBy Jane Roe, City Desk\n"
+    page = _page(title, PROSE_EN).replace(f"{title}\n", header)
+    assert clean_text(page).title == title
+
+
+def test_a_headline_over_its_deck_is_the_title_when_the_byline_follows_the_deck() -> None:
+    """The byline goes under the deck, which is nearer it: it signs the headline all the same."""
+    title = "Night buses for the north"
+    deck = "Service to the northern suburbs starts in the spring"
+    header = f"{title}\n\n{deck}\n\nBy Jane Roe, City Desk\n"
+    page = _page(title, PROSE_EN).replace(f"{title}\n", header)
+    assert clean_text(page).title == title
+
+
 def test_a_section_label_naming_the_articles_subject_is_not_its_headline() -> None:
     """A short label above the article ("In the Council") may use the article's words too; the
     headline uses more of them, and a label's few words must not count as a larger share."""
