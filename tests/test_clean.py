@@ -500,6 +500,15 @@ def test_a_headline_a_long_share_panel_above_the_article_is_found() -> None:
     assert article.published_at == "2023-06-18"
 
 
+def test_a_breadcrumb_trail_is_not_the_headline() -> None:
+    """A trail of sections between the headline and its byline uses more of the article's words than the
+    headline does, and sits nearer the article."""
+    title = "Riders on the late shift finally have a way to get back after midnight"
+    header = f"{title}\n\nCouncil > Night Buses > Northern Suburbs\n\nBy Jane Roe, City Desk\n"
+    page = _page(title, PROSE_EN).replace(f"{title}\n", header)
+    assert clean_text(page).title == title
+
+
 def test_a_label_above_the_headline_does_not_take_it_for_its_deck() -> None:
     """A short line above the headline ("Follow City News") shares a word with the article and the
     headline is longer than it, the shape of a headline over its deck: the label must not be credited

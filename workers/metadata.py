@@ -64,6 +64,8 @@ TITLE_OVERLAP_WEIGHT = 5.0
 # more disagrees and none more agrees).
 DATE_WINDOW = 12
 MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
+# A breadcrumb trail ("Blog > Weight Loss > Tips", "Home » Sport »"): two of its separators.
+_BREADCRUMB = re.compile(r"(?:^|\s)[>»›](?:\s|$).*[>»›](?:\s|$)")
 
 
 def _title_words(text: str) -> int:
@@ -86,7 +88,7 @@ def _title_shaped(text: str) -> bool:
         MIN_TITLE_WORDS <= _title_words(text) <= MAX_TITLE_WORDS
     ):
         return False
-    if "://" in text or "www." in text:
+    if "://" in text or "www." in text or _BREADCRUMB.search(text):
         return False
     if has_digit(text) and (NUMERIC_DATE.search(text) or CLOCK.search(text) or parse_date(text)):
         return False
