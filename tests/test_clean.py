@@ -772,7 +772,9 @@ def test_a_chinese_or_japanese_headline_is_the_title_not_a_menu_label(headline: 
         ("Текст: Анна Иванова · 18 июня 2023", "2023-06-18"),
         ("2023年6月18日", "2023-06-18"),
         ("18.06.2023", "2023-06-18"),
+        ("Published Sun, Jun 18 202310:24 AM EDT", "2023-06-18"),
         ("in June 2023", None),
+        ("Final score 2023:30", None),
     ],
 )
 def test_a_date_is_read_in_the_languages_news_is_written_in(line: str, iso: str | None) -> None:

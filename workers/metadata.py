@@ -251,6 +251,9 @@ DMY_NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d{2})\b")
 DAY_MONTH_YEAR = re.compile(
     r"\b(\d{1,2})(?:\.|º|er|st|nd|rd|th)?\s+(?:de\s+)?([^\W\d_]{3,})\.?,?\s+(?:de\s+)?((?:19|20)\d{2})\b"
 )
+# A year run into the clock time after it, as scrapers join a page's date and time elements: "Published
+# Wed, Nov 20 20194:29 AM EST" (CNBC).
+GLUED_CLOCK = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\d{1,2}:\d{2}(?!\d))")
 MONTH_DAY_YEAR = re.compile(r"\b([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b")
 
 
@@ -258,6 +261,7 @@ def parse_date(text: str) -> str | None:
     """ISO date (YYYY-MM-DD) written in a line such as "Jun 18, 2023, 10:24 AM", "22 de outubro de
     2010", "18.06.2023" or "2023年6月18日"; None when the line holds no complete date. Slash dates
     are read day first unless that is impossible, as most of the world writes them."""
+    text = GLUED_CLOCK.sub(r"\1 ", text)
     if not ANY_YEAR.search(text):
         return None
     for pattern in (ISO_DATE, CJK_DATE):
