@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 from conftest import Api
+from redis import Redis
+
+from workers.store import Store
+from workers.terms import count_terms
 
 HARBOUR = [
     "ROTTERDAM - The city council voted on Tuesday to approve a new bridge across the harbour, ending a "
@@ -213,3 +217,34 @@ def test_a_cluster_is_represented_by_its_most_central_article_and_its_headline(a
     assert api.http.delete("/articles/round-up").status_code == 204
     cluster = api.http.get(f"/clusters/{cluster_id}").json()
     assert (cluster["representative_id"], cluster["title"]) == ("aground", "Ferry runs aground off Utö")
+
+
+def test_a_takedown_takes_back_the_word_counts_it_added(api: Api) -> None:
+    """The IDF counts (articles counted, and per word how many had it) are what the articles in the index
+    added: deleting one takes back what it added, and deleting all of them leaves none."""
+    store = Store(Redis.from_url(api.settings.redis_url or ""), api.settings.key_prefix)
+    words = sorted(count_terms(" ".join(HARBOUR + VACCINE).lower(), "en"))
+
+    def counts() -> tuple[int, dict[str, int]]:
+        articles, per_word, _ = store.story_inputs(words, [], 1)
+        return articles, per_word
+
+    rows = [
+        {"id": "harbour", "text": page(HARBOUR, "Daily One"), "published_at": "2024-05-01"},
+        {"id": "harbour-copy", "text": page(HARBOUR[:3], "Paper Two"), "published_at": "2024-05-01"},
+    ]
+    api.http.post("/batches", json={"articles": rows})
+    api.drain()
+    with_harbour = counts()
+    assert with_harbour[0] == 1  # the copy is not counted: only originals are
+
+    api.http.post("/articles", json={"id": "vaccine", "text": page(VACCINE, "Daily One")})
+    api.drain()
+    assert counts()[0] == 2
+    assert api.http.delete("/articles/vaccine").status_code == 204
+    assert counts() == with_harbour
+
+    # the original goes and its copy becomes canonical: the copy was never counted, so nothing is left
+    for name in ("harbour", "harbour-copy"):
+        assert api.http.delete(f"/articles/{name}").status_code == 204
+    assert counts() == (0, {})

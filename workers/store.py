@@ -6,7 +6,9 @@ articles sends its commands in one pipeline. Two families of keys:
 - per article and per batch: ``{P}:a:{id}``, ``{P}:b:{batch}`` (hashes);
 - the index, all under one hash tag ``{P}:{i}:...`` so that each script touches a single slot on Redis
   Cluster: article numbers (``seq``, the order of arrival, which decides "first seen"), signatures, LSH
-  buckets, near-duplicate groups, story clusters and their term postings, and word counts for the IDF.
+  buckets, near-duplicate groups, story clusters and their term postings, and word counts for the IDF
+  (``dfn`` articles counted, ``df`` per word, ``counted`` the words each article added, taken back when
+  it is deleted).
 """
 
 from __future__ import annotations
@@ -340,7 +342,8 @@ return out
 # second article scored against it, the same pair's similarity, so it stays while the cluster has two.
 # Optimistic concurrency: the caller scored clusters it read earlier; if any of them changed, or a cluster
 # was posted under one of its terms since, the decision may be stale: return {'conflict'} and it retries.
-# Counting here, after the check that the group is not placed yet, counts each original exactly once.
+# Counting here, after the check that the group is not placed yet, counts each original exactly once; the
+# words counted are kept under the article's number (':counted') so that deleting it takes them back.
 _ASSIGN = """
 local seq, cid, ts, centroid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 for kind, name, want in string.gmatch(ARGV[5], '(%S+) (%S+) (%S+)') do
@@ -361,6 +364,7 @@ if existing then
 end
 redis.call('INCR', I .. ':dfn')
 for term in string.gmatch(ARGV[7], '%S+') do redis.call('HINCRBY', I .. ':df', term, 1) end
+redis.call('HSET', I .. ':counted', seq, ARGV[7])  -- what deleting the article takes back (_FORGET)
 if cid == '0' then
   cid = tostring(redis.call('INCR', I .. ':cls'))
   redis.call('HSET', I .. ':cli:' .. cid, 'size', 0, 'n', 0, 'ver', 0, 'first', '', 'last', '', 'rep', r)
@@ -398,10 +402,19 @@ return {cid}
 """
 
 # ARGV: seq, then the article's 8-byte band keys. Takes an article out of the index: its LSH buckets,
-# number -> id and signature, its group (the next-oldest copy becomes canonical) and its cluster (removed
-# when it was the last member).
+# number -> id and signature, the word counts its placement added to the IDF (_ASSIGN), its group (the
+# next-oldest copy becomes canonical) and its cluster (removed when it was the last member). Each article
+# takes back exactly what it added: a copy that becomes canonical in its place is not counted anew.
 _FORGET = """
 local seq = ARGV[1]
+local counted = redis.call('HGET', I .. ':counted', seq)
+if counted then
+  redis.call('HDEL', I .. ':counted', seq)
+  redis.call('DECR', I .. ':dfn')
+  for term in string.gmatch(counted, '%S+') do
+    if redis.call('HINCRBY', I .. ':df', term, -1) <= 0 then redis.call('HDEL', I .. ':df', term) end
+  end
+end
 local me = struct.pack('<I4', tonumber(seq))
 local bits = bucket_bits()
 for i = 2, #ARGV do
