@@ -632,8 +632,6 @@ class GoldStories:
         self.maps: dict[int, dict[str, str]] = {}
         self.keys: dict[int, tuple[str, int]] = {}
         self.clusters: dict[tuple[str, int], int] = {}
-        self.centroids: dict[tuple[str, int], dict[str, float]] = {}
-        self.members: dict[tuple[str, int], int] = {}
 
     def expect(self, text: str, i: int) -> None:
         self.pending[text] = self.corpus.label(i)
@@ -684,25 +682,25 @@ class GoldStories:
 
     def place_story(self, store: Any, seq: int, vector: SalientTerms, ts: float | None, settings: Any) -> int:
         from workers.store import StoryCheck
-        from workers.terms import add_to_centroid, cluster_score
+        from workers.terms import cluster_score
 
         key = self.keys.pop(id(vector))
-        members = self.members.get(key, 0)
-        score = cluster_score(vector, self.centroids.get(key, {}), members) if members else 0.0
-        centroid = add_to_centroid(self.centroids.get(key, {}), vector)
+        cluster = self.clusters.get(key)
+        # the cluster's centroid as stored (the script keeps it capped), read as the real placement reads it
+        infos = store.clusters([cluster]) if cluster is not None else []
+        score = cluster_score(vector, infos[0].centroid, infos[0].vectors) if infos else 0.0
         terms = sorted(vector, key=lambda t: -vector[t])[: self.posted_terms]
         placed = store.assign_story(
             seq,
-            self.clusters.get(key),
+            cluster,
             "" if ts is None else repr(ts),
-            centroid,
+            vector,
             StoryCheck({}, {}),
             terms,
             list(vector.listed),
             score,
         )
-        self.clusters[key], self.centroids[key] = placed, centroid
-        self.members[key] = members + 1
+        self.clusters[key] = placed
         return int(placed)
 
 
@@ -735,7 +733,6 @@ def _bulk_part(url: str, prefix: str, n: int, part: int, parts: int, clean: bool
     rows = len(corpus.rows)
     for cycle in range(part, -(-n // rows), parts):
         gold.clusters.clear()  # a story never spans cycles: keep this process's memory flat
-        gold.centroids.clear()
         for start in range(cycle * rows, min(n, (cycle + 1) * rows), settings.job_size):
             end = min(start + settings.job_size, (cycle + 1) * rows, n)
             items = []

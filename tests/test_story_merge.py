@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
+import pytest
 from redis import Redis
 
 from workers.cluster import DAY, MERGE_MARGIN, clusters_to_fold
 from workers.settings import Settings
-from workers.store import ClusterInfo, Store, StoryCheck
+from workers.store import CENTROID_TERMS, ClusterInfo, Store, StoryCheck
 
 
 def _info(cid: int, centroid: dict[str, float], vectors: int, first: float | None) -> ClusterInfo:
@@ -47,3 +49,53 @@ def test_a_fold_keeps_the_older_cluster_and_redirects_the_other(redis: Redis, se
     assert merged is not None
     assert merged.id == older
     assert [article_id for _, article_id, _ in merged.articles] == ["a1", "a2", "a3"]
+
+
+def _vector(first: int, count: int) -> dict[str, float]:
+    """`count` terms t<first>... with distinct weights, so that which terms a cap keeps is unambiguous."""
+    return {f"t{i:03d}": 1.0 + i / 1000 for i in range(first, first + count)}
+
+
+def _place(
+    store: Store, seq: int, cluster: int | None, vector: dict[str, float], fold: Sequence[int] = ()
+) -> int:
+    """Article `seq` indexed with no copies, then placed in `cluster` (None: a new one) with `vector`."""
+    store.index_signatures([(seq, f"a{seq}", "example.org", b"\0" * 8, [])])
+    store.join_copies([(seq, "", [])])
+    placed = store.assign_story(seq, cluster, "", vector, StoryCheck({}, {}), ["t000"], [], 0.5, fold=fold)
+    assert placed is not None
+    return placed
+
+
+def _centroid(store: Store, cid: int) -> dict[str, float]:
+    (info,) = store.clusters([cid])
+    return dict(info.centroid)
+
+
+def test_a_merge_by_copies_leaves_the_centroid_capped_as_a_join_does(
+    redis: Redis, settings: Settings
+) -> None:
+    store = Store(redis, settings.key_prefix)
+    a, b = _vector(0, 80), _vector(40, 80)  # 120 terms together, over the cap
+    joined = _place(store, 1, None, a)
+    assert _place(store, 2, joined, b) == joined
+    older, _ = _place(store, 3, None, a), _place(store, 4, None, b)
+    # a copy of both of these: copies share a story, so their clusters merge
+    store.index_signatures([(5, "a5", "example.org", b"\0" * 8, [])])
+    assert store.join_copies([(5, "", [3, 4])]) == [(3, older)]
+    assert len(_centroid(store, older)) == CENTROID_TERMS
+    assert _centroid(store, older) == pytest.approx(_centroid(store, joined))
+
+
+def test_a_fold_leaves_the_centroid_capped_as_a_join_does(redis: Redis, settings: Settings) -> None:
+    store = Store(redis, settings.key_prefix)
+    a, b, c = _vector(0, 80), _vector(40, 80), _vector(100, 60)
+    # b, then c, then a, each joining: the centroid is capped after every join
+    joined = _place(store, 1, None, b)
+    for seq, vector in ((2, c), (3, a)):
+        assert _place(store, seq, joined, vector) == joined
+    # the same three, a and b in clusters of their own, then c joining b's and folding a's in
+    older, younger = _place(store, 4, None, a), _place(store, 5, None, b)
+    assert _place(store, 6, younger, c, fold=[older]) == older
+    assert len(_centroid(store, older)) == CENTROID_TERMS
+    assert _centroid(store, older) == pytest.approx(_centroid(store, joined))

@@ -170,17 +170,16 @@ def place_story(store: Store, seq: int, terms: SalientTerms, ts: float | None, s
                 score > best_score or (score == best_score and best is not None and info.id < best.id)
             ):
                 best, best_score = info, score
-        centroid = add_to_centroid(best.centroid if best else {}, vector)
         fold = []
         if best is not None:
             others = [info for info in clusters if info.id != best.id]
-            fold = clusters_to_fold(best, centroid, ts, others, settings)
+            fold = clusters_to_fold(best, add_to_centroid(best.centroid, vector), ts, others, settings)
         check = StoryCheck(term_versions, {info.id: info.version for info in clusters})
         placed = store.assign_story(
             seq,
             best.id if best else None,
             "" if ts is None else repr(ts),
-            centroid,
+            vector,
             check,
             ranked[:POSTED_TERMS],
             list(terms.listed),

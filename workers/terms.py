@@ -35,11 +35,9 @@ import wordfreq
 from workers.language import identify
 from workers.wordlists import english_zipf, frequency_table
 
-# Top-K terms kept per article (more is better up to about 60, where it levels off), and top-M terms kept
-# in a cluster centroid (100 scores within 0.01 ARI of 300 on wikinews-dev and keeps a cluster's record
-# near 1.5 KB in Redis).
+# Top-K terms kept per article (more is better up to about 60, where it levels off); a cluster centroid
+# keeps `workers.store.CENTROID_TERMS`.
 MAX_TERMS = 60
-CENTROID_TERMS = 100
 # Added to the log-TF of a body term that also occurs in the title: headlines name what the story is about.
 TITLE_WEIGHT = 1.0
 # Weight of the wordfreq prior against the stream's counts, in articles: the refined document frequency is
@@ -283,17 +281,16 @@ def cluster_score(vector: Mapping[str, float], centroid: Mapping[str, float], me
     return sum(map(mul, vector.values(), map(centroid.get, vector, repeat(0.0)))) / members
 
 
-def add_to_centroid(
-    centroid: Mapping[str, float], vector: Mapping[str, float], max_terms: int = CENTROID_TERMS
-) -> dict[str, float]:
-    """Return centroid + vector, keeping the `max_terms` heaviest terms.
+def add_to_centroid(centroid: Mapping[str, float], vector: Mapping[str, float]) -> dict[str, float]:
+    """Return centroid + vector: a cluster's centroid with one more article in it, to score against before
+    the article's placement is committed (`workers.cluster.clusters_to_fold`).
 
-    The centroid is a plain sum of member vectors (cosine ignores its length), capped so that a big
-    cluster's record stays small and its rare one-off terms do not dilute the terms the members share.
+    The centroid is a plain sum of member vectors (cosine ignores its length). The store caps the centroid
+    it keeps to its heaviest terms (`workers.store.CENTROID_TERMS`), after a join and a merge alike, so that
+    a big cluster's record stays small and its rare one-off terms do not dilute the terms the members
+    share; this uncapped sum, used once, is the exact mean over the members.
     """
     total = dict(centroid)
     for term, weight in vector.items():
         total[term] = total.get(term, 0.0) + weight
-    if len(total) <= max_terms:
-        return total
-    return {t: total[t] for t in heapq.nlargest(max_terms, total, key=total.__getitem__)}
+    return total
