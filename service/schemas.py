@@ -197,7 +197,10 @@ class ClusterSummary(BaseModel):
 
 class ClusterPage(BaseModel):
     clusters: list[ClusterSummary]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page, which starts after this page's last cluster in the "
+        "order (a position, not a count: see GET /clusters); null at the end."
+    )
 
 
 class StatsOut(BaseModel):

@@ -199,6 +199,41 @@ def test_clusters_are_listed_largest_first_page_by_page(api: Api) -> None:
     assert listed == [(3, "en-0"), (2, "fr-0"), (1, "de-0")]
 
 
+def test_clusters_by_size_page_on_after_the_last_cluster_shown(api: Api) -> None:
+    """The next page of `order=size` starts after the last cluster shown, by (size, id): a cluster that
+    goes or grows between two pages makes no other cluster show twice or be skipped."""
+    copies = {"en": (PROSE_EN, 3), "fr": (PROSE_FR, 2), "de": (PROSE_DE, 1)}
+    articles = [
+        {"id": f"{lang}-{n}", "text": f"Outlet {n}\n\n" + "\n\n".join(prose), "source": f"outlet-{n}.example"}
+        for lang, (prose, count) in copies.items()
+        for n in range(count)
+    ]
+    articles.append({"id": "bridge-0", "text": ARTICLE})
+    api.http.post("/batches", json={"articles": articles})
+    api.drain()
+
+    def next_page(cursor: str | None) -> tuple[list[tuple[int, str]], str | None]:
+        params = {"order": "size", "limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = api.http.get("/clusters", params=params).json()
+        return [(c["size"], c["representative_id"]) for c in page["clusters"]], page["next_cursor"]
+
+    first, cursor = next_page(None)
+    assert first == [(3, "en-0")]
+    # the cluster just shown goes: the next page is still the next cluster, not the one after it
+    for n in range(3):
+        assert api.http.delete(f"/articles/en-{n}").status_code == 204
+    second, cursor = next_page(cursor)
+    assert second == [(2, "fr-0")]
+    # a cluster not shown yet grows past the page boundary: it is not shown now, and nothing shows twice
+    api.http.post("/batches", json={"articles": [{"id": f"bridge-{n}", "text": ARTICLE} for n in (1, 2, 3)]})
+    api.drain()
+    third, cursor = next_page(cursor)
+    assert third == [(1, "de-0")]
+    assert next_page(cursor) == ([], None)
+    # a listing from the top has it first
+    assert next_page(None)[0] == [(4, "bridge-0")]
+
+
 def test_a_cluster_pages_its_articles_and_keeps_whole_cluster_figures_on_every_page(api: Api) -> None:
     copies = [
         {

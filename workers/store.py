@@ -46,6 +46,12 @@ POSTING_CAP = 64
 # keeps a cluster's record near 1.5 KB in Redis). The scripts cap a centroid whenever they write one, after
 # a join and after a merge alike (`capped_sum` in _LUA_COMMON).
 CENTROID_TERMS = 100
+# The size ranking of clusters ({i}:largest) scores a cluster size * RANK_ID_SPAN + id, so that the ranking
+# is by size, then by id, with no ties, and a page can start strictly after the last cluster shown. A double
+# holds such a score exactly while it is below 2^53: ids below 2^32, sizes counted up to RANK_MAX_SIZE (a
+# larger cluster ranks as that size, then by id).
+RANK_ID_SPAN = 2**32
+RANK_MAX_SIZE = 2**21 - 1
 # Decoded centroids a worker keeps, by their stored JSON: an article is scored against the clusters that
 # the articles just before it were scored against, mostly unchanged since, so with this many 93 % of the
 # centroids read on wikinews-dev and 87 % on syndication-dev were decoded already (each decoding costs
@@ -61,7 +67,9 @@ local function root(s)
 end
 local function touch(cid)
   redis.call('ZADD', I .. ':recent', redis.call('INCR', I .. ':act'), cid)
-  redis.call('ZADD', I .. ':bysize', redis.call('HGET', I .. ':cli:' .. cid, 'size') or 0, cid)
+  local size = math.min(tonumber(redis.call('HGET', I .. ':cli:' .. cid, 'size') or '0'), RANK_MAX_SIZE)
+  -- formatted here: Lua would write a number over 10^14 with 14 significant digits
+  redis.call('ZADD', I .. ':largest', string.format('%.0f', size * RANK_ID_SPAN + tonumber(cid)), cid)
 end
 -- Term weights a + b (tables decoded from centroid or vector JSON), keeping the CENTROID_TERMS heaviest
 -- terms, of equal weights the first in byte order: the one place a centroid is cut back to its cap, so a
@@ -127,7 +135,7 @@ local function merge(a, b)
   redis.call('DEL', I .. ':clm:' .. lose, linfo)
   redis.call('HDEL', I .. ':cent', lose)
   redis.call('ZREM', I .. ':recent', lose)
-  redis.call('ZREM', I .. ':bysize', lose)
+  redis.call('ZREM', I .. ':largest', lose)
   redis.call('HINCRBY', I .. ':stats', 'clusters', -1)
   redis.call('HINCRBY', I .. ':stats', 'merges', 1)
   touch(keep)
@@ -505,7 +513,7 @@ if cid then
     redis.call('DEL', info, I .. ':clm:' .. cid)
     redis.call('HDEL', I .. ':cent', cid)
     redis.call('ZREM', I .. ':recent', cid)
-    redis.call('ZREM', I .. ':bysize', cid)
+    redis.call('ZREM', I .. ':largest', cid)
     redis.call('HINCRBY', I .. ':stats', 'clusters', -1)
   else
     if redis.call('HGET', info, 'rep') == seq then
@@ -723,7 +731,15 @@ def _text(value: bytes | str | None) -> str | None:
 
 def _with_common(script: str) -> str:
     """An index script with the shared functions (`_LUA_COMMON`) in front."""
-    return _LUA_COMMON.replace("CENTROID_TERMS", str(CENTROID_TERMS)) + script
+    constants = {
+        "CENTROID_TERMS": CENTROID_TERMS,
+        "RANK_ID_SPAN": RANK_ID_SPAN,
+        "RANK_MAX_SIZE": RANK_MAX_SIZE,
+    }
+    text = _LUA_COMMON
+    for name, value in constants.items():
+        text = text.replace(name, str(value))
+    return text + script
 
 
 def _with_layout(script: str) -> str:
@@ -1114,14 +1130,21 @@ class Store:
         )
         return [(int(cid), float(score)) for cid, score in rows]
 
-    def largest_clusters(self, limit: int, offset: int = 0) -> list[int]:
-        """The live clusters ranked `offset` to `offset + limit - 1` by size, largest first (ties in a
-        fixed order: Redis's, by member).
+    def largest_clusters(self, limit: int, below: int | None) -> list[tuple[int, int]]:
+        """Live clusters, largest first and of equal sizes the newest (highest id) first, with their rank
+        scores (see RANK_ID_SPAN), strictly after the cursor when given: the score of the last cluster of
+        the previous page.
 
-        The ranking is kept by the index scripts whenever a cluster changes; a cluster last changed before
-        this ranking existed is absent until its next article."""
-        rows: list[Any] = self.redis.zrange(self._ikey("bysize"), offset, offset + limit - 1, desc=True)
-        return [int(cid) for cid in rows]
+        Paging by score rather than by rank, a page starts right after the last cluster shown even when
+        clusters grew, merged or went meanwhile: only a cluster that itself moved past that point is
+        skipped (it grew above it) or shown again (it shrank below it). The ranking is kept by the index
+        scripts whenever a cluster changes; a cluster last changed before this ranking existed is absent
+        until its next article."""
+        top = f"({below}" if below is not None else "+inf"
+        rows: list[Any] = self.redis.zrange(
+            self._ikey("largest"), top, "-inf", byscore=True, desc=True, offset=0, num=limit, withscores=True
+        )
+        return [(int(cid), int(score)) for cid, score in rows]
 
     def record_job(self, seconds: float) -> None:
         """Count one job run and its duration in a histogram kept in Redis, so that the API process, which

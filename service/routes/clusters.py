@@ -94,9 +94,11 @@ def get_cluster(
     summary="Clusters, most recent activity first, or largest first",
     description=(
         "`order=recent` (the default): the clusters that last gained, lost or merged an article first. "
-        "`order=size`: the clusters with the most articles first (ties in a fixed order), paged by rank, "
-        "so a cluster that changes rank between two pages may show twice or be skipped. Pass "
-        "`next_cursor` as `cursor` for the next page."
+        "`order=size`: the clusters with the most articles first, of equal sizes the newest first. Pass "
+        "`next_cursor` as `cursor` for the next page, which starts right after the last cluster of this "
+        "page in the order (its activity, or its size and id), however other clusters changed meanwhile. "
+        "Only a cluster that itself moved across that point between two pages is left out (it moved "
+        "ahead: a listing from the top shows it) or, by size, shown again (it lost articles)."
     ),
 )
 def list_clusters(
@@ -107,14 +109,13 @@ def list_clusters(
         default=None, pattern=r"^\d{1,18}$", description="next_cursor of the previous page"
     ),
 ) -> ClusterPage:
+    rows: Sequence[tuple[int, float]]
     if order == "size":
-        offset = int(cursor or 0)
-        cids = store.largest_clusters(limit, offset)
-        next_cursor = str(offset + limit) if len(cids) == limit else None
+        rows = store.largest_clusters(limit, int(cursor) if cursor else None)
     else:
         rows = store.recent_clusters(limit, float(cursor) if cursor else None)
-        cids = [cid for cid, _ in rows]
-        next_cursor = str(int(rows[-1][1])) if len(rows) == limit else None
+    cids = [cid for cid, _ in rows]
+    next_cursor = str(int(rows[-1][1])) if len(rows) == limit else None
     infos = {info.id: info for info in store.clusters(cids)}
     return ClusterPage(
         clusters=cluster_summaries(store, [infos[cid] for cid in cids if cid in infos]),
