@@ -641,8 +641,10 @@ class GoldStories:
             self.maps = {cycle: self.corpus.lower_map(cycle)}
         return self.maps[cycle]
 
-    def clean(self, row: dict[str, bytes]) -> Any:
-        """The base row's clean article (the real cleaner, once per row), renamed for the cycle."""
+    def clean(self, row: dict[str, bytes]) -> tuple[Any, None]:
+        """The base row's clean article (the real cleaner, once per row), renamed for the cycle, and no
+        scored page: as `pipeline._clean` returns them, without the page the learned boilerplate would
+        judge again."""
         from workers.clean import CleanArticle, clean_text
         from workers.store import decompress
 
@@ -659,7 +661,7 @@ class GoldStories:
         body = "".join([words.get(t, t) for t in _TOKENS.split(cleaned.body)])
         for paragraph in body.split("\n\n"):
             self.paragraphs[paragraph] = text
-        return CleanArticle(body, cleaned.title, cleaned.published_at, cleaned.removed)
+        return CleanArticle(body, cleaned.title, cleaned.published_at, cleaned.removed), None
 
     def salient_terms(self, body: str, *args: Any, **kwargs: Any) -> SalientTerms:
         from workers.terms import SalientTerms, salient_terms
@@ -688,6 +690,10 @@ class GoldStories:
         cluster = self.clusters.get(key)
         # the cluster's centroid as stored (the script keeps it capped), read as the real placement reads it
         infos = store.clusters([cluster]) if cluster is not None else []
+        if not infos:
+            # none yet, or a copy linking two stories merged it into another (_JOIN): this story goes on
+            # in a cluster of its own, as the real placement would not post to a cluster that is gone
+            cluster = None
         score = cluster_score(vector, infos[0].centroid, infos[0].vectors) if infos else 0.0
         terms = sorted(vector, key=lambda t: -vector[t])[: self.posted_terms]
         placed = store.assign_story(
@@ -725,7 +731,7 @@ def _bulk_part(url: str, prefix: str, n: int, part: int, parts: int, clean: bool
         for name in ("_clean", "salient_terms", "place_story"):
             if not hasattr(pipeline, name):
                 raise RuntimeError(f"workers.pipeline.{name} is gone: update bench/throughput.py --bulk")
-        pipeline._clean = gold.clean  # type: ignore[assignment]
+        pipeline._clean = gold.clean
         pipeline.salient_terms = gold.salient_terms  # type: ignore[assignment]
         pipeline.place_story = gold.place_story  # type: ignore[assignment]
     settings = get_settings()
