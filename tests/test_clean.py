@@ -309,6 +309,7 @@ def test_photo_captions_with_their_credit_are_cut_whatever_their_language() -> N
         "Image quality on the new night buses' cameras is good enough to identify vandals",
         "The footage was shared with the agency and later sold to Reuters.",
         "She worked for AP and Reuters before joining the council",
+        "The bank extended credit... to almost every bus operator in the region",
     ],
 )
 def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
@@ -324,6 +325,8 @@ def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
         "Natalie Naccache | Bloomberg | Getty Images",
         "J. Scott Applewhite / AP file",
         "Sonu Mehta/Hindustan Times/Getty Images",
+        "A night bus at the depot last week. Credit... Jane Roe/The Example Gazette",
+        "Credit…Jane Roe for The Example Gazette",
     ],
 )
 def test_a_line_that_only_labels_or_credits_a_picture_is_a_caption(line: str) -> None:

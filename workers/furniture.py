@@ -101,8 +101,9 @@ def _glued_at(text: str) -> list[str]:
 _CREDIT_WORD = r"(?i:photo|foto|фото|image|imagen|immagine|bild|picture|cr[eé]dit|cr[eé]dito)s?\b"
 # A credit closing a line: after a sentence, a separator or nothing, a few words with the credit word
 # and a colon ("... equivalent. Credit: ESA", "Photo: AFP"), or a parenthesis holding the credit word
-# ("... (Image: GETTY)", "(Photo by Adam Berry/Getty Images)"); what follows the credit has no sentence
-# end, so a sentence that only mentions a photo is not one.
+# ("... (Image: GETTY)", "(Photo by Adam Berry/Getty Images)"), or, after a sentence or nothing, the
+# credit word and an ellipsis ("... last week. Credit... Anna Moneymaker/The New York Times"); what
+# follows the credit has no sentence end, so a sentence that only mentions a photo is not one.
 _PHOTO_CREDIT = re.compile(
     r"(?:(?<=[.!?)|])\s*|(?<=\s[|/–—-])\s|^)(?:[^\W\d_][\w ]{0,20}\s)?"
     + _CREDIT_WORD
@@ -110,6 +111,9 @@ _PHOTO_CREDIT = re.compile(
     + r"|\(\s*(?:[^\W\d_][\w ]{0,20}\s)?"
     + _CREDIT_WORD
     + r"[^()]{0,60}\)\s*$"
+    + r"|(?:(?<=[.!?])\s|^)"
+    + _CREDIT_WORD
+    + r"(?:\.\.\.|…)\s*[^.!?]{1,60}$"
 )
 
 
@@ -131,9 +135,11 @@ AGENCY_CREDIT_SPACES = 13
 def photo_credit(text: str) -> bool:
     """Whether text ends in a photo's credit or only labels a picture (_PHOTO_LABEL, _AGENCY_CREDIT): a
     caption or a credit line, which reads like prose to the classifier. Only a line ending in ")" or
-    holding a colon can end in a credit, which spares most lines that regex; only one with a bar, a slash
-    or "via" can end in an agency's credit, which spares most lines _AGENCY_CREDIT."""
-    if (text[-1] == ")" or ":" in text) and _PHOTO_CREDIT.search(text) is not None:
+    holding a colon or an ellipsis can end in a credit, which spares most lines that regex; only one with
+    a bar, a slash or "via" can end in an agency's credit, which spares most lines _AGENCY_CREDIT."""
+    if (text[-1] == ")" or ":" in text or "..." in text or "…" in text) and _PHOTO_CREDIT.search(
+        text
+    ) is not None:
         return True
     if _PHOTO_LABEL.match(text):
         return True
