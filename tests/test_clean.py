@@ -492,6 +492,16 @@ def test_the_headline_signed_by_a_byline_beats_related_teasers_nearer_the_articl
     assert article.published_at == "2023-06-18"
 
 
+def test_another_storys_signed_headline_in_the_chrome_above_is_not_the_title() -> None:
+    """The page's header holds another story's headline with its byline and dateline (a previous article,
+    a wire copy's wrapper); the article's own headline below it has none, but is about the article."""
+    title = "Night buses for the north"
+    other = "Council to close the harbour bridge for repairs"
+    header = f"{other}\nBy John Doe, Harbour Desk\nJun 17, 2023, 9:00 AM\n\nShare\n\n{title}\n"
+    page = _page(title, PROSE_EN).replace(f"{title}\n\nJun 18, 2023, 10:24 AM\n", header)
+    assert clean_text(page).title == title
+
+
 def test_a_headline_a_long_share_panel_above_the_article_is_found() -> None:
     """Thirty lines of share buttons between the headline and its dateline and the article (a BBC page
     has them): the headline is still the title, not a button nearer the article."""
