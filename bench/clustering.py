@@ -110,7 +110,7 @@ def run(
     get_settings.cache_clear()
     settings = get_settings()
     store = Store(Redis.from_url(redis_url), settings.key_prefix)
-    store.check_index_params(settings.index_params())
+    store.open_index(settings.index_params())
 
     started = time.perf_counter()
     for start in range(0, len(rows), 1000):

@@ -778,7 +778,7 @@ def run_bulk(corpus: Corpus, n: int, workers: int, reads: int, redis_url: str | 
         redis = Redis.from_url(url)
         os.environ.update({"REDIS_URL": url, "SAMESTORY_KEY_PREFIX": prefix})
         get_settings.cache_clear()
-        Store(redis, prefix).check_index_params(get_settings().index_params())
+        Store(redis, prefix).open_index(get_settings().index_params())
         used_before = int(redis.info("memory")["used_memory"])
         ctx = multiprocessing.get_context("spawn")
         out = ctx.Queue()
@@ -894,7 +894,7 @@ def run_stages(corpus: Corpus, n: int) -> None:
         settings = get_settings()
         redis = Redis.from_url(bare.url)
         store = Store(redis, settings.key_prefix)
-        store.check_index_params(settings.index_params())
+        store.open_index(settings.index_params())
         items = [ArticleIn(**a) for a in corpus.articles(n)]
         store.submit([_record(a, a.id or "") for a in items], None)
         ids = [a.id or "" for a in items]

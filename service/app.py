@@ -188,7 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis, embedded = _connect(config)
         store = Store(redis, config.key_prefix)
-        store.check_index_params(config.index_params())
+        store.open_index(config.index_params())
         app.state.settings = config
         app.state.store = store
         try:

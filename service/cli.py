@@ -52,7 +52,7 @@ def serve(host: str, port: int, n_workers: int) -> None:
     settings = settings.model_copy(update={"redis_url": url})
     children: list[subprocess.Popen[bytes]] = []
     try:
-        Store(Redis.from_url(url), settings.key_prefix).check_index_params(settings.index_params())
+        Store(Redis.from_url(url), settings.key_prefix).open_index(settings.index_params())
         app = create_app(settings)
         # Workers get their own session, so that a Ctrl-C in the terminal reaches only this process, which
         # then stops them once, gracefully (a second signal would make RQ abandon the job in hand).

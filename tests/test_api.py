@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from conftest import Api
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
+from redis import Redis
+
+from workers.settings import Settings
+from workers.store import Store
 
 ARTICLE = (
     "World\n\nCity council approves new harbour bridge after long debate\n\n"
@@ -232,6 +236,39 @@ def test_clusters_by_size_page_on_after_the_last_cluster_shown(api: Api) -> None
     assert next_page(cursor) == ([], None)
     # a listing from the top has it first
     assert next_page(None)[0] == [(4, "bridge-0")]
+
+
+def test_an_index_of_an_earlier_release_lists_its_largest_clusters(
+    api: Api, redis: Redis, settings: Settings
+) -> None:
+    """Releases before the ranking by size and id ranked clusters by size alone under {i}:bysize, merged
+    and removed ones left in it. Opening such an index moves the live clusters into the new ranking, so
+    that `order=size` lists every one of them, not only those that gained an article since."""
+    copies = {"en": (PROSE_EN, 3), "fr": (PROSE_FR, 2), "de": (PROSE_DE, 1)}
+    api.http.post(
+        "/batches",
+        json={
+            "articles": [
+                {"id": f"{lang}-{n}", "text": f"Outlet {n}\n\n" + "\n\n".join(prose)}
+                for lang, (prose, count) in copies.items()
+                for n in range(count)
+            ]
+        },
+    )
+    api.drain()
+    store = Store(redis, settings.key_prefix)
+    index = f"{settings.key_prefix}:{{i}}"
+    # the index as the earlier release left it: sizes alone, and a cluster that is gone
+    sizes = {cid: int(score) >> 32 for cid, score in redis.zrange(f"{index}:largest", 0, -1, withscores=True)}
+    assert sorted(sizes.values()) == [1, 2, 3]
+    redis.delete(f"{index}:largest")
+    redis.zadd(f"{index}:bysize", {**sizes, b"999": 7})
+
+    store.open_index(settings.index_params())
+
+    listed = api.http.get("/clusters", params={"order": "size"}).json()["clusters"]
+    assert [(c["size"], c["representative_id"]) for c in listed] == [(3, "en-0"), (2, "fr-0"), (1, "de-0")]
+    assert not redis.exists(f"{index}:bysize")
 
 
 def test_a_cluster_pages_its_articles_and_keeps_whole_cluster_figures_on_every_page(api: Api) -> None:

@@ -257,7 +257,7 @@ def test_probes_answer_and_readyz_refuses_an_index_built_otherwise(api: Api, red
     # The index is rebuilt meanwhile by a deployment with other signature settings.
     redis.flushdb()
     other = api.settings.model_copy(update={"num_perm": 64})
-    Store(redis, other.key_prefix).check_index_params(other.index_params())
+    Store(redis, other.key_prefix).open_index(other.index_params())
     response = api.http.get("/readyz")
     assert response.status_code == 503
     assert "num_perm: index has 64, settings say 128" in response.json()["index"]

@@ -47,7 +47,7 @@ def test_the_index_finds_band_sharers_reads_signatures_back_and_forgets_an_artic
     exactly the earlier ones sharing a band (up to a full bucket), its signature reads back as packed, and
     a forgotten article is gone from its buckets, its signature and its id."""
     store = Store(redis, settings.key_prefix)
-    store.check_index_params(settings.index_params())
+    store.open_index(settings.index_params())
     sigs = sign([" ".join(f"word{i}x{j}" for j in range(40)) for i in range(600)], 128, 3, 1)
     shared = bytes(range(8))  # every third article carries this key in band 5
     entries = []

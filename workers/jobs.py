@@ -187,7 +187,7 @@ def run_worker(redis: Redis, settings: Settings, burst: bool = False) -> None:
     """Work the queue in this process without forking per job (forking costs more than a job of
     articles takes), with RQ's scheduler so that delayed retries run, and with heartbeats and sweeps
     frequent enough that a killed worker's job is retried by another within seconds."""
-    Store(redis, settings.key_prefix).check_index_params(settings.index_params())
+    Store(redis, settings.key_prefix).open_index(settings.index_params())
     queue = Queue(settings.queue, connection=redis)
     worker = HeartbeatWorker(
         [queue], connection=redis, worker_ttl=WORKER_TTL, maintenance_interval=MAINTENANCE_EVERY

@@ -57,6 +57,19 @@ RANK_MAX_SIZE = 2**21 - 1
 # centroids read on wikinews-dev and 87 % on syndication-dev were decoded already (each decoding costs
 # ~40 us; the cache holds ~3 MB).
 CENTROID_CACHE = 256
+# Clusters moved per call when an index of an earlier release is opened (see _MIGRATE_SIZE_RANKING).
+MIGRATE_SIZE_RANKING_STEP = 2_000
+# The constants the index scripts are written with (see _index_script).
+_LUA_CONSTANTS = {
+    "BUCKET_CAP": BUCKET_CAP,
+    "IDS_PER_HASH": IDS_PER_HASH,
+    "SIGNATURE_BLOCK_BYTES": SIGNATURE_BLOCK_BYTES,
+    "UNRECORDED_BUCKET_BITS": UNRECORDED_BUCKET_BITS,
+    "POSTING_CAP": POSTING_CAP,
+    "CENTROID_TERMS": CENTROID_TERMS,
+    "RANK_ID_SPAN": RANK_ID_SPAN,
+    "RANK_MAX_SIZE": RANK_MAX_SIZE,
+}
 # Upper bounds (seconds) of the job-duration histogram behind /metrics.
 JOB_SECONDS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 
@@ -65,15 +78,19 @@ local I = KEYS[1]
 local function root(s)
   return redis.call('HGET', I .. ':dup', s) or s
 end
-local function touch(cid)
-  redis.call('ZADD', I .. ':recent', redis.call('INCR', I .. ':act'), cid)
+-- A cluster's place in the ranking by size (see RANK_ID_SPAN).
+local function rank(cid)
   local size = math.min(tonumber(redis.call('HGET', I .. ':cli:' .. cid, 'size') or '0'), RANK_MAX_SIZE)
   -- formatted here: Lua would write a number over 10^14 with 14 significant digits
   redis.call('ZADD', I .. ':largest', string.format('%.0f', size * RANK_ID_SPAN + tonumber(cid)), cid)
 end
+local function touch(cid)
+  redis.call('ZADD', I .. ':recent', redis.call('INCR', I .. ':act'), cid)
+  rank(cid)
+end
 -- Term weights a + b (tables decoded from centroid or vector JSON), keeping the CENTROID_TERMS heaviest
--- terms, of equal weights the first in byte order: the one place a centroid is cut back to its cap, so a
--- cluster's centroid has the same form whether it grew by a join (_ASSIGN) or by a merge.
+-- terms, of equal weights the first in the server's string order: the one place a centroid is cut back
+-- to its cap, so a cluster's centroid has the same form whether it grew by a join (_ASSIGN) or by a merge.
 local function capped_sum(a, b)
   local sum, weights = {}, {}
   for t, w in pairs(a) do sum[t] = w end
@@ -532,6 +549,19 @@ end
 return 1
 """
 
+# ARGV: how many clusters to move. Moves that many of the largest clusters from the ranking by size of
+# releases before the ranking by size and id ({i}:bysize, scored by size alone) into {i}:largest, the
+# live ones (a merged or removed cluster was left in it), and returns how many are left to move. A few
+# thousand at a time, so that Redis serves other clients between them; each move is atomic, so a start-up
+# that stops halfway loses nothing and the next one goes on.
+_MIGRATE_SIZE_RANKING = """
+local moved = redis.call('ZPOPMAX', I .. ':bysize', ARGV[1])
+for k = 1, #moved, 2 do
+  if redis.call('EXISTS', I .. ':cli:' .. moved[k]) == 1 then rank(moved[k]) end
+end
+return redis.call('ZCARD', I .. ':bysize')
+"""
+
 # ARGV: seq. Returns {canonical article id, cluster or ''} as they stand now (redirects followed).
 _LOCATE = """
 local r = root(ARGV[1])
@@ -729,29 +759,12 @@ def _text(value: bytes | str | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _with_common(script: str) -> str:
-    """An index script with the shared functions (`_LUA_COMMON`) in front."""
-    constants = {
-        "CENTROID_TERMS": CENTROID_TERMS,
-        "RANK_ID_SPAN": RANK_ID_SPAN,
-        "RANK_MAX_SIZE": RANK_MAX_SIZE,
-    }
-    text = _LUA_COMMON
-    for name, value in constants.items():
-        text = text.replace(name, str(value))
-    return text + script
-
-
-def _with_layout(script: str) -> str:
-    """An index script with the shared functions and the layout of its keys (`_LUA_LAYOUT`) in front."""
-    constants = {
-        "BUCKET_CAP": BUCKET_CAP,
-        "IDS_PER_HASH": IDS_PER_HASH,
-        "SIGNATURE_BLOCK_BYTES": SIGNATURE_BLOCK_BYTES,
-        "UNRECORDED_BUCKET_BITS": UNRECORDED_BUCKET_BITS,
-    }
-    text = _with_common(_LUA_LAYOUT + script)
-    for name, value in constants.items():
+def _index_script(body: str, layout: bool = True) -> str:
+    """An index script: the shared functions (`_LUA_COMMON`), the layout of the index's keys
+    (`_LUA_LAYOUT`) for a script that reads signatures, buckets or article ids, then `body`; every
+    constant of _LUA_CONSTANTS written in by name, wherever it appears."""
+    text = _LUA_COMMON + (_LUA_LAYOUT if layout else "") + body
+    for name, value in _LUA_CONSTANTS.items():
         text = text.replace(name, str(value))
     return text
 
@@ -837,14 +850,15 @@ class Store:
         self._record_lines = redis.register_script(
             _RECORD_LINES.replace("LINES_PER_GENERATION", str(LINES_PER_GENERATION))
         )
-        self._index = redis.register_script(_with_layout(_INDEX))
-        self._signatures = redis.register_script(_with_layout(_SIGNATURES))
-        self._cluster_page = redis.register_script(_with_layout(_CLUSTER_PAGE))
-        self._join = redis.register_script(_with_common(_JOIN))
-        self._story_candidates = redis.register_script(_with_layout(_STORY_CANDIDATES))
-        self._assign = redis.register_script(_with_common(_ASSIGN.replace("POSTING_CAP", str(POSTING_CAP))))
-        self._locate = redis.register_script(_with_layout(_LOCATE))
-        self._forget = redis.register_script(_with_layout(_FORGET))
+        self._index = redis.register_script(_index_script(_INDEX))
+        self._signatures = redis.register_script(_index_script(_SIGNATURES))
+        self._cluster_page = redis.register_script(_index_script(_CLUSTER_PAGE))
+        self._join = redis.register_script(_index_script(_JOIN, layout=False))
+        self._story_candidates = redis.register_script(_index_script(_STORY_CANDIDATES))
+        self._assign = redis.register_script(_index_script(_ASSIGN, layout=False))
+        self._locate = redis.register_script(_index_script(_LOCATE))
+        self._forget = redis.register_script(_index_script(_FORGET))
+        self._migrate_size_ranking = redis.register_script(_index_script(_MIGRATE_SIZE_RANKING, layout=False))
 
     # -- key names ---------------------------------------------------------------------------------
     def article_key(self, article_id: str) -> str:
@@ -863,8 +877,10 @@ class Store:
     def ping(self) -> bool:
         return bool(self.redis.ping())
 
-    def check_index_params(self, params: Mapping[str, str]) -> None:
-        """Record the signature settings beside a new index; refuse to run against one built otherwise."""
+    def open_index(self, params: Mapping[str, str]) -> None:
+        """Record the signature settings beside a new index; refuse to run against one built otherwise;
+        bring one built by an earlier release up to date (its ranking by size, see
+        _MIGRATE_SIZE_RANKING). Every process that uses the index opens it first."""
         key = self._ikey("params")
         self.redis.hsetnx(key, "created", str(time.time()))
         for name, value in params.items():
@@ -879,6 +895,8 @@ class Store:
                 f"The Redis index was built with other signature settings ({detail}). Start with the "
                 "index's settings, or point REDIS_URL / SAMESTORY_KEY_PREFIX at a fresh index."
             )
+        while self._migrate_size_ranking(keys=[self.index], args=[MIGRATE_SIZE_RANKING_STEP]):
+            pass
 
     # -- ingestion ---------------------------------------------------------------------------------
     def submit(self, articles: Sequence[NewArticle], batch_id: str | None) -> list[SubmitOutcome]:

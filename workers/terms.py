@@ -288,7 +288,8 @@ def add_to_centroid(centroid: Mapping[str, float], vector: Mapping[str, float]) 
     The centroid is a plain sum of member vectors (cosine ignores its length). The store caps the centroid
     it keeps to its heaviest terms (`workers.store.CENTROID_TERMS`), after a join and a merge alike, so that
     a big cluster's record stays small and its rare one-off terms do not dilute the terms the members
-    share; this uncapped sum, used once, is the exact mean over the members.
+    share. This sum is not capped: the stored centroid it starts from is, so it scores the cluster as it
+    will stand with the article but for the few terms the store then drops (up to 60 more than the cap).
     """
     total = dict(centroid)
     for term, weight in vector.items():

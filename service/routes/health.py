@@ -58,7 +58,7 @@ def readyz(store: StoreDep, settings: SettingsDep) -> JSONResponse:
             {"status": "unavailable", "redis": f"not answering: {exc}", "index": "unknown"}, status_code=503
         )
     try:
-        store.check_index_params(settings.index_params())
+        store.open_index(settings.index_params())
     except IndexMismatchError as exc:
         return JSONResponse({"status": "unavailable", "redis": "ok", "index": str(exc)}, status_code=503)
     except RedisError as exc:
