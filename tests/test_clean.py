@@ -479,6 +479,13 @@ PLAYLIST = [
 ]
 
 
+def _title_with_header(title: str, header: str, *, keep_dateline: bool = True) -> str | None:
+    """The title found on a page whose headline line is replaced by ``header`` (which holds it), its
+    dateline kept below or (``keep_dateline=False``) dropped."""
+    replaced = f"{title}\n" if keep_dateline else f"{title}\n\nJun 18, 2023, 10:24 AM\n"
+    return clean_text(_page(title, PROSE_EN).replace(replaced, header)).title
+
+
 def test_the_headline_signed_by_a_byline_beats_related_teasers_nearer_the_article() -> None:
     """A playlist of teasers on the article's subject sits between the headline (with its byline and
     dateline) and the article: the teasers are nearer and share the article's words, but no byline
@@ -498,8 +505,7 @@ def test_another_storys_signed_headline_in_the_chrome_above_is_not_the_title() -
     title = "Night buses for the north"
     other = "Council to close the harbour bridge for repairs"
     header = f"{other}\nBy John Doe, Harbour Desk\nJun 17, 2023, 9:00 AM\n\nShare\n\n{title}\n"
-    page = _page(title, PROSE_EN).replace(f"{title}\n\nJun 18, 2023, 10:24 AM\n", header)
-    assert clean_text(page).title == title
+    assert _title_with_header(title, header, keep_dateline=False) == title
 
 
 def test_a_headline_a_long_share_panel_above_the_article_is_found() -> None:
@@ -518,8 +524,7 @@ def test_a_breadcrumb_trail_is_not_the_headline() -> None:
     headline does, and sits nearer the article."""
     title = "Riders on the late shift finally have a way to get back after midnight"
     header = f"{title}\n\nCouncil > Night Buses > Northern Suburbs\n\nBy Jane Roe, City Desk\n"
-    page = _page(title, PROSE_EN).replace(f"{title}\n", header)
-    assert clean_text(page).title == title
+    assert _title_with_header(title, header) == title
 
 
 def test_a_label_above_the_headline_does_not_take_it_for_its_deck() -> None:
@@ -528,8 +533,7 @@ def test_a_label_above_the_headline_does_not_take_it_for_its_deck() -> None:
     with the headline's words and byline."""
     title = "Night bus service will reach the northern suburbs from spring"
     header = f"Follow Council News\n\n{title}\n\nBy Jane Roe, City Desk\n"
-    page = _page(title, PROSE_EN).replace(f"{title}\n", header)
-    assert clean_text(page).title == title
+    assert _title_with_header(title, header) == title
 
 
 def test_a_headline_over_its_deck_is_the_title_when_the_byline_follows_the_deck() -> None:
@@ -537,8 +541,7 @@ def test_a_headline_over_its_deck_is_the_title_when_the_byline_follows_the_deck(
     title = "Night buses for the north"
     deck = "Service to the northern suburbs starts in the spring"
     header = f"{title}\n\n{deck}\n\nBy Jane Roe, City Desk\n"
-    page = _page(title, PROSE_EN).replace(f"{title}\n", header)
-    assert clean_text(page).title == title
+    assert _title_with_header(title, header) == title
 
 
 def test_a_section_label_naming_the_articles_subject_is_not_its_headline() -> None:
