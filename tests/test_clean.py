@@ -499,6 +499,17 @@ def test_the_headline_signed_by_a_byline_beats_related_teasers_nearer_the_articl
     assert article.published_at == "2023-06-18"
 
 
+def test_dated_teasers_between_the_headline_and_the_article_do_not_sign_themselves() -> None:
+    """Related teasers, each with its date under it, between the signed headline and the article: dates
+    of one shape under several lines are a list's, and sign none of them."""
+    title = "Night bus service will reach the northern suburbs from spring"
+    teasers = "\n".join(
+        f"{teaser}\nJune {day}, 2023" for teaser, day in zip(PLAYLIST, (14, 15, 16, 17), strict=True)
+    )
+    header = f"{title}\nBy Jane Roe, City Desk\nUpdated 10:24 AM, June 18, 2023\n\n{teasers}\n\n"
+    assert _title_with_header(title, header, keep_dateline=False) == title
+
+
 def test_another_storys_signed_headline_in_the_chrome_above_is_not_the_title() -> None:
     """The page's header holds another story's headline with its byline and dateline (a previous article,
     a wire copy's wrapper); the article's own headline below it has none, but is about the article."""

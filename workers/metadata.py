@@ -70,6 +70,9 @@ TITLE_OVERLAP_WEIGHT = 5.0
 # more disagrees and none more agrees).
 DATE_WINDOW = 12
 MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
+# Runs of letters and of digits, written as one character each in a line's shape (see _line_shape).
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_DIGIT_RUN = re.compile(r"\d+")
 # A breadcrumb trail ("Blog > Weight Loss > Tips", "Home » Sport »"): two of its separators.
 _BREADCRUMB = re.compile(r"(?:^|\s)[>»›](?:\s|$).*[>»›](?:\s|$)")
 
@@ -198,16 +201,28 @@ def _signed(blocks: Sequence[Block], shaped: set[int], decks: set[int]) -> set[i
     """The title-shaped blocks (``shaped``) that a byline or a dateline follows within SIGNED_LINES lines,
     with no title-shaped line at least as long between them (a kicker or a line of the byline's names may
     be). A signed deck signs its headline instead (``decks`` holds the headlines that have one), since a
-    byline goes under both."""
-    signed = set()
+    byline goes under both. Signatures of one shape under several lines ("June 16, 2023" under each of a
+    list of related stories) are a list's, and sign none of them."""
+    signature: dict[int, int] = {}  # signed line -> the line that signs it
     for i in shaped:
         for j in range(i + 1, min(i + 1 + SIGNED_LINES, len(blocks))):
             if _date_of_line(blocks[j].text) or parse_byline(blocks[j].text):
-                signed.add(i - 1 if i - 1 in decks else i)
+                signature[i] = j
                 break
             if j in shaped and len(blocks[j].text) >= len(blocks[i].text):
                 break
-    return signed
+    shapes = Counter(_line_shape(blocks[j].text) for j in set(signature.values()))
+    return {
+        i - 1 if i - 1 in decks else i
+        for i, j in signature.items()
+        if shapes[_line_shape(blocks[j].text)] == 1
+    }
+
+
+def _line_shape(text: str) -> str:
+    """A line with each run of letters written "a" and each run of digits "0": "June 16, 2023" and
+    "Nov 3, 2019" have the same shape, "Updated 10:24 AM, June 18, 2023" another."""
+    return _DIGIT_RUN.sub("0", _LETTER_RUN.sub("a", text))
 
 
 # Month names of the languages most news is written in (in the form a date uses: Russian, Polish and
