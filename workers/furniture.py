@@ -137,9 +137,8 @@ def photo_credit(text: str) -> bool:
     caption or a credit line, which reads like prose to the classifier. Only a line ending in ")" or
     holding a colon or an ellipsis can end in a credit, which spares most lines that regex; only one with
     a bar, a slash or "via" can end in an agency's credit, which spares most lines _AGENCY_CREDIT."""
-    if (text[-1] == ")" or ":" in text or "..." in text or "…" in text) and _PHOTO_CREDIT.search(
-        text
-    ) is not None:
+    may_end_in_credit = text[-1] == ")" or ":" in text or "..." in text or "…" in text
+    if may_end_in_credit and _PHOTO_CREDIT.search(text) is not None:
         return True
     if _PHOTO_LABEL.match(text):
         return True
