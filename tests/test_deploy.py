@@ -260,7 +260,7 @@ def test_probes_answer_and_readyz_refuses_an_index_built_otherwise(api: Api, red
     Store(redis, other.key_prefix).open_index(other.index_params())
     response = api.http.get("/readyz")
     assert response.status_code == 503
-    assert "num_perm: index has 64, settings say 128" in response.json()["index"]
+    assert "num_perm: index has 64, settings say 120" in response.json()["index"]
     assert api.http.get("/healthz").status_code == 200, "alive, only not ready"
 
 

@@ -75,11 +75,11 @@ def test_serve_refuses_an_index_built_with_other_signature_settings(tmp_path: Pa
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_URL", "SAMESTORY_"))}
     result = subprocess.run(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "0"],
-        env={**clean_env, "SAMESTORY_DATA_DIR": str(tmp_path / "data"), "SAMESTORY_NUM_PERM": "64"},
+        env={**clean_env, "SAMESTORY_DATA_DIR": str(tmp_path / "data"), "SAMESTORY_NUM_PERM": "80"},
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode != 0
-    assert "num_perm: index has 128, settings say 64" in result.stderr
+    assert "num_perm: index has 120, settings say 80" in result.stderr
