@@ -400,14 +400,26 @@ def print_memory(
 # -- the service under test ------------------------------------------------------------------------------
 
 
+# The settings baked into an index (workers.settings.Settings.index_params): a bench run with other values
+# hands them to the service too, which would otherwise refuse the index the bench's own loaders built.
+INDEX_VARIABLES = tuple(
+    f"SAMESTORY_{name}" for name in ("NUM_PERM", "SHINGLE_SIZE", "LSH_BANDS", "LSH_BUCKET_BITS", "SEED")
+)
+
+
 class Service:
-    """`samestory serve` in a subprocess: fresh embedded Redis in a temporary data dir, or redis_url."""
+    """`samestory serve` in a subprocess: fresh embedded Redis in a temporary data dir, or redis_url. Of
+    this process's SAMESTORY_ settings only the index's own (INDEX_VARIABLES) reach it."""
 
     def __init__(self, workers: int, redis_url: str | None, env: dict[str, str]) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="ss-bench-"))
         self.port = free_port()
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SAMESTORY_", "REDIS_URL"))},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("SAMESTORY_", "REDIS_URL")) or k in INDEX_VARIABLES
+            },
             "SAMESTORY_DATA_DIR": str(self.tmp / "data"),
             "SAMESTORY_LOG_LEVEL": "WARNING",
             **env,
