@@ -486,6 +486,17 @@ def _title_with_header(title: str, header: str, *, keep_dateline: bool = True) -
     return clean_text(_page(title, PROSE_EN).replace(replaced, header)).title
 
 
+def test_a_headline_right_above_the_first_paragraph_is_the_title_not_the_articles_first_line() -> None:
+    """No byline or dateline between them: the classifier keeps the headline with the article, and it is
+    still found, and cut from the body."""
+    title = "Night bus service will reach the northern suburbs from spring"
+    page = "\n".join([*NAV, "", title, "", *PROSE_EN]).replace("\n", "\n\n")
+    article = clean_text(page)
+    assert article.title == title
+    assert _paragraphs(article)[0] == PROSE_EN[0]
+    assert _removed(article, title) == "title"
+
+
 def test_the_headline_signed_by_a_byline_beats_related_teasers_nearer_the_article() -> None:
     """A playlist of teasers on the article's subject sits between the headline (with its byline and
     dateline) and the article: the teasers are nearer and share the article's words, but no byline

@@ -172,18 +172,26 @@ def find_title(blocks: Sequence[Block], article: Sequence[int], stops: frozenset
     """Index of the headline block above the article (the indices of its blocks, in page order), or None
     when there is none. ``stops``: the stop words of the page's language. A headline and its deck say
     together what the article is about: the headline is credited with the words its deck shares with the
-    opening, so that the deck, which sums up the opening, does not win on them."""
+    opening, so that the deck, which sums up the opening, does not win on them.
+
+    The article's own first line is a candidate too, judged against the lines after it: a headline right
+    above the first paragraph, with no byline or dateline between them, reads to the classifier as the
+    article's start. On the AEB text pages 93 titles agree with the HTML's without it, 95 with it; on the
+    syndication dev rows that keep their headline, 789 of 1,210 headlines are right without it, 1,036 with
+    it (the headline no longer left at the top of the body: wrapped bodies' F1 0.972 -> 0.974)."""
     body_start = article[0]
-    window = range(max(0, body_start - TITLE_WINDOW), body_start)
+    window = range(max(0, body_start - TITLE_WINDOW), body_start + (len(article) > 1))
     shaped = {i for i in window if _title_shaped(blocks[i].text)}
     if not shaped:
         return None
     counts = Counter(map(attrgetter("text"), blocks))
     opening = " ".join(blocks[i].text for i in article[:TITLE_BODY_LINES]).casefold()
+    after_first = " ".join(blocks[i].text for i in article[1 : TITLE_BODY_LINES + 1]).casefold()
     shared = {}
     for i in shaped:
         words = _content_words(blocks[i].text, stops)
-        shared[i] = sum(_has_word(opening, word) for word in words) / (len(words) + 1)
+        text = after_first if i == body_start else opening
+        shared[i] = sum(_has_word(text, word) for word in words) / (len(words) + 1)
     decks = {i for i in shaped if _is_deck(blocks, i, shaped)}
     about = {i: max(shared[i], shared[i + 1]) if i in decks else shared[i] for i in shaped}
     # a signature counts for a line about the article: not a share button's or a menu label's, nor
