@@ -72,8 +72,9 @@ class Settings(BaseSettings):
     # with a dateline added, which containment then verifies. On syndication-dev, near-duplicate B-cubed
     # F1 with MinHash seeds 1, 2, 3: 0.991, 0.991, 0.991 (recall 0.988 on average), against 0.986, 0.989,
     # 0.989 (recall 0.979) with 128 permutations in 32 bands of 4; 150 in 50 bands of 3 gives 0.992 for
-    # 60 more bytes per article. The precision lost (0.997 -> 0.994) is mostly pairs of different
-    # sources that do share most of a text (a live page carrying a wire story).
+    # ~160 more bytes per article (60 of signature, ~100 of buckets). The precision lost (0.997 -> 0.994)
+    # is mostly pairs of different sources that do share most of a text (a live page carrying a wire
+    # story).
     num_perm: int = Field(default=120, ge=16, le=1024)
     shingle_size: int = Field(default=3, ge=1, le=9)
     lsh_bands: int = Field(default=40, ge=1)
