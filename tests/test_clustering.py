@@ -248,3 +248,58 @@ def test_a_takedown_takes_back_the_word_counts_it_added(api: Api) -> None:
     for name in ("harbour", "harbour-copy"):
         assert api.http.delete(f"/articles/{name}").status_code == 204
     assert counts() == (0, {})
+
+
+# One story told twice (a mean similarity of about 0.17, a join the same day): BRIDGE_DESIGNED also names
+# the bridge's engineers and their works, which BRIDGE_APPROVED does not. HALL_DESIGNED is another story
+# about those engineers: about 0.74 like BRIDGE_DESIGNED, hardly anything like BRIDGE_APPROVED (0.01).
+BRIDGE_DESIGNED = [
+    "ROTTERDAM - The city council voted on Tuesday to approve a new bridge across the harbour, designed by "
+    "the engineers Marijke Vandersloot and Pieter Oosterhuis of the Kralingen studio Oosterhuis Vandersloot.",
+    "Vandersloot and Oosterhuis, whose Zuidplein footbridge won the Brunel medal, said the crossing would "
+    "carry trams, bicycles and pedestrians on a single steel arch anchored at Katendrecht and Feijenoord.",
+    "Oosterhuis told reporters that the arch would be assembled at the Heijplaat yard and floated into "
+    "place, as Vandersloot had done for the Maasvlakte viaduct.",
+]
+BRIDGE_APPROVED = [
+    "ROTTERDAM - Councillors approved a new harbour bridge on Tuesday after more than ten years of debate "
+    "that divided residents of both banks of the river.",
+    "The crossing will carry trams, bicycles and pedestrians but no private cars and is expected to open "
+    "in 2031 at a cost of about 480 million euros, paid partly by the national government.",
+    "Opponents said the money would be better spent on schools; supporters said the bridge would bring "
+    "the southern districts closer to jobs in the city centre.",
+]
+HALL_DESIGNED = [
+    "GRONINGEN - The engineers Marijke Vandersloot and Pieter Oosterhuis will design the new concert hall "
+    "on the Ebbingekwartier site, the province announced on Tuesday.",
+    "The Kralingen studio Oosterhuis Vandersloot, known for the Zuidplein footbridge and the Maasvlakte "
+    "viaduct, beat four other firms; Vandersloot said the hall would seat 1,800 people.",
+    "Oosterhuis said construction of the timber-framed hall would begin in the autumn and take three years.",
+]
+
+
+@pytest.mark.parametrize("copied", [False, True], ids=["taken-down", "still-carried-by-a-copy"])
+def test_a_takedown_takes_its_words_out_of_its_cluster(api: Api, copied: bool) -> None:
+    """A deleted article's words no longer draw later articles into the cluster it was in: of the two
+    write-ups of the bridge, only the one that named the engineers is deleted, and a story about the same
+    engineers a few hours later starts a cluster of its own. A copy of the deleted article that stays in
+    the index still tells what it told, so then the later story joins as it would have."""
+    rows = [
+        {"id": "designed", "text": page(BRIDGE_DESIGNED, "Daily One"), "published_at": "2024-05-07"},
+        {"id": "approved", "text": page(BRIDGE_APPROVED, "Paper Two"), "published_at": "2024-05-07"},
+    ]
+    if copied:
+        rows.append(
+            {"id": "reprint", "text": page(BRIDGE_DESIGNED, "Wire Three"), "published_at": "2024-05-07"}
+        )
+    for row in rows:
+        api.http.post("/articles", json=row)
+        api.drain()
+    cluster_id = article(api, "designed")["cluster_id"]
+    assert {article(api, r["id"])["cluster_id"] for r in rows} == {cluster_id}
+
+    assert api.http.delete("/articles/designed").status_code == 204
+    hall = {"id": "hall", "text": page(HALL_DESIGNED, "Daily One"), "published_at": "2024-05-07T18:00:00Z"}
+    api.http.post("/articles", json=hall)
+    api.drain()
+    assert (article(api, "hall")["cluster_id"] == cluster_id) == copied

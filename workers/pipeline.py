@@ -193,6 +193,7 @@ def process(store: Store, ids: list[str], settings: Settings) -> JobReport:
                     "published_at": c.published_at or "",
                     "byline": c.byline or "",
                     "body": compress(c.article.body),
+                    "language": c.article.language,  # what its terms were weighed in (`placed_vector`)
                     "removed": compress(json.dumps(removed, ensure_ascii=False)),
                 },
             )

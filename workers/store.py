@@ -57,6 +57,13 @@ RANK_MAX_SIZE = 2**21 - 1
 # centroids read on wikinews-dev and 87 % on syndication-dev were decoded already (each decoding costs
 # ~40 us; the cache holds ~3 MB).
 CENTROID_CACHE = 256
+# Weight at or below which a term of a centroid is gone once a deleted article's vector is taken out of it
+# (_FORGET). Taking out exactly what was added leaves float noise rather than 0 (the scripts store centroids
+# as JSON of 14 significant digits, so a sum of n weights is off by ~n * 1e-14); real weights are far above
+# it (the lightest term of an article's vector weighs 0.026 or more on the dev sets). The vector taken out
+# is computed again at deletion and may weigh more than the one added (`workers.cluster.placed_vector`): a
+# term left below 0 is gone too.
+CENTROID_RESIDUE = 1e-9
 # Clusters moved per call when an index of an earlier release is opened (see _MIGRATE_SIZE_RANKING).
 MIGRATE_SIZE_RANKING_STEP = 2_000
 # The constants the index scripts are written with (see _index_script).
@@ -67,6 +74,7 @@ _LUA_CONSTANTS = {
     "UNRECORDED_BUCKET_BITS": UNRECORDED_BUCKET_BITS,
     "POSTING_CAP": POSTING_CAP,
     "CENTROID_TERMS": CENTROID_TERMS,
+    "CENTROID_RESIDUE": CENTROID_RESIDUE,
     "RANK_ID_SPAN": RANK_ID_SPAN,
     "RANK_MAX_SIZE": RANK_MAX_SIZE,
 }
@@ -456,11 +464,25 @@ touch(cid)
 return {cid}
 """
 
-# ARGV: seq, then the article's 8-byte band keys. Takes an article out of the index: its LSH buckets,
-# number -> id and signature, the word counts its placement added to the IDF (_ASSIGN), its group (the
-# next-oldest copy becomes canonical) and its cluster (removed when it was the last member). Each article
-# takes back exactly what it added: a copy that becomes canonical in its place is not counted anew.
+# ARGV: seq, the article's term vector JSON (see `Store.forget`), then its 8-byte band keys. Takes an
+# article out of the index: its LSH buckets, number -> id and signature, the word counts its placement
+# added to the IDF (_ASSIGN), its group (the next-oldest copy becomes canonical) and its cluster (removed
+# when it was the last member). Each article takes back exactly what it added: a copy that becomes
+# canonical in its place is not counted anew. Likewise an original placed with its vector (counted) takes
+# the vector out of its cluster's centroid, and itself out of the cluster's `n`, when its group leaves with
+# it; while a copy stays to inherit the group, the copy tells what it told and both stay.
 _FORGET = """
+-- Centroid a - b (tables decoded from centroid and vector JSON) in a, the terms left at CENTROID_RESIDUE or
+-- below dropped; a term of b that a lacks (cut by the cap) is left out.
+local function subtract(a, b)
+  for t, w in pairs(b) do
+    if a[t] then
+      local left = a[t] - w
+      if left > CENTROID_RESIDUE then a[t] = left else a[t] = nil end
+    end
+  end
+  return a
+end
 local seq = ARGV[1]
 local counted = redis.call('HGET', I .. ':counted', seq)
 if counted then
@@ -472,8 +494,8 @@ if counted then
 end
 local me = struct.pack('<I4', tonumber(seq))
 local bits = bucket_bits()
-for i = 2, #ARGV do
-  local key, f = bucket_at(i - 2, ARGV[i], bits)
+for i = 3, #ARGV do
+  local key, f = bucket_at(i - 3, ARGV[i], bits)
   local bucket = redis.call('HGET', key, f)
   if bucket then
     local kept = {}
@@ -497,6 +519,7 @@ if size > 0 then
 end
 local r = root(seq)
 local cid = redis.call('HGET', I .. ':gcl', r)
+local placed = false  -- its vector leaves the cluster with it
 if r ~= seq then
   redis.call('HDEL', I .. ':dup', seq)
   redis.call('SREM', I .. ':dupm:' .. r, seq)
@@ -505,6 +528,7 @@ else
   redis.call('DEL', I .. ':dupm:' .. seq)
   redis.call('HDEL', I .. ':gcl', seq)
   if cid then redis.call('SREM', I .. ':clm:' .. cid, seq) end
+  placed = counted and #members == 0
   if #members > 0 then
     local heir = members[1]
     for _, m in ipairs(members) do if tonumber(m) < tonumber(heir) then heir = m end end
@@ -541,6 +565,14 @@ if cid then
         if not oldest or tonumber(m) < tonumber(oldest) then oldest = m end
       end
       if oldest then redis.call('HSET', info, 'rep', oldest) end
+    end
+    if placed then
+      redis.call('HINCRBY', info, 'n', -1)
+      local stored = redis.call('HGET', I .. ':cent', cid)
+      if stored then
+        local centroid = subtract(cjson.decode(stored), cjson.decode(ARGV[2]))
+        redis.call('HSET', I .. ':cent', cid, cjson.encode(centroid))
+      end
     end
     redis.call('HINCRBY', info, 'ver', 1)
     touch(cid)
@@ -1007,14 +1039,27 @@ class Store:
             self._index(keys=[self.index], args=[seq, entry, packed, *bands], client=pipe)
         return [[int(s) for s in found] for found in pipe.execute()]
 
-    def forget(self, article_id: str, seq: int, bands: Sequence[bytes], status: str) -> None:
+    def forget(
+        self,
+        article_id: str,
+        seq: int,
+        bands: Sequence[bytes],
+        status: str,
+        vector: Mapping[str, float] | None = None,
+    ) -> None:
         """Delete an article for good: out of the index, its group and its cluster, then its record.
+
+        `vector`: the article's term vector, taken out of its cluster's centroid if the article was placed
+        with it and leaves no copy behind (see _FORGET); the index keeps no article's vector, so the caller
+        computes it again (`workers.cluster.remove_article`). None, or empty: nothing to take out but the
+        article's count among the cluster's vectors.
 
         The index step runs first and is idempotent, so a delete interrupted between the two steps can be
         repeated; the record goes last, so the article stays visible until it is wholly gone.
         """
         if status == "done":
-            self._forget(keys=[self.index], args=[seq, *bands])
+            weights = json.dumps(vector or {}, separators=(",", ":"))
+            self._forget(keys=[self.index], args=[seq, weights, *bands])
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self.article_key(article_id))
         pipe.zrem(self._ikey("unsettled"), self.article_key(article_id))
