@@ -217,7 +217,7 @@ def placed_vector(store: Store, row: Mapping[str, bytes]) -> dict[str, float]:
     The index keeps no article's vector: ~1.8 KB of JSON each, more than all the rest of its index state.
 
     Computed again, it is the vector placing the article would give now, with the IDF counts as its
-    deletion leaves them (its own taken back): those it was placed with, moved by the articles placed and
+    deletion leaves them (its group's taken back): those it was placed with, moved by the articles placed and
     deleted since. So its listed words weigh a little more or less than when it was added (cosine 0.9997
     between the two at the median on wikinews-dev and syndication-dev, 0.98 at worst, for every original
     deleted at the end of the stream), a little of its weight stays in the centroid, and a term it takes out

@@ -7,8 +7,8 @@ articles sends its commands in one pipeline. Two families of keys:
 - the index, all under one hash tag ``{P}:{i}:...`` so that each script touches a single slot on Redis
   Cluster: article numbers (``seq``, the order of arrival, which decides "first seen"), signatures, LSH
   buckets, near-duplicate groups, story clusters and their term postings, and word counts for the IDF
-  (``dfn`` articles counted, ``df`` per word, ``counted`` the words each article added, taken back when
-  it is deleted).
+  (``dfn`` articles counted, ``df`` per word, ``counted`` the words each placed group's original added,
+  taken back with its vector in its cluster when the group's last article is deleted).
 """
 
 from __future__ import annotations
@@ -404,7 +404,8 @@ return out
 # Optimistic concurrency: the caller scored clusters it read earlier; if any of them changed, or a cluster
 # was posted under one of its terms since, the decision may be stale: return {'conflict'} and it retries.
 # Counting here, after the check that the group is not placed yet, counts each original exactly once; the
-# words counted are kept under the article's number (':counted') so that deleting it takes them back.
+# words counted are kept under the article's number (':counted') so that deleting it, or the last copy
+# that inherits them, takes them back.
 _ASSIGN = """
 local seq, cid, ts = ARGV[1], ARGV[2], ARGV[3]
 for kind, name, want in string.gmatch(ARGV[5], '(%S+) (%S+) (%S+)') do
@@ -465,12 +466,12 @@ return {cid}
 """
 
 # ARGV: seq, the article's term vector JSON (see `Store.forget`), then its 8-byte band keys. Takes an
-# article out of the index: its LSH buckets, number -> id and signature, the word counts its placement
-# added to the IDF (_ASSIGN), its group (the next-oldest copy becomes canonical) and its cluster (removed
-# when it was the last member). Each article takes back exactly what it added: a copy that becomes
-# canonical in its place is not counted anew. Likewise an original placed with its vector (counted) takes
-# the vector out of its cluster's centroid, and itself out of the cluster's `n`, when its group leaves with
-# it; while a copy stays to inherit the group, the copy tells what it told and both stay.
+# article out of the index: its LSH buckets, number -> id and signature, its group (the next-oldest copy
+# becomes canonical) and its cluster (removed when it was the last member). A group placed in a story adds
+# the word counts of its original to the IDF (_ASSIGN) and the original's vector to its cluster's centroid
+# and `n`; it takes them back when its last article leaves. While a copy stays, it tells what the original
+# told: the canonical copy inherits the counted words (':counted'), so that its own deletion takes them and
+# the vector back. Nothing is counted twice: a copy is never counted anew.
 _FORGET = """
 -- Centroid a - b (tables decoded from centroid and vector JSON) in a, the terms left at CENTROID_RESIDUE or
 -- below dropped; a term of b that a lacks (cut by the cap) is left out.
@@ -484,14 +485,8 @@ local function subtract(a, b)
   return a
 end
 local seq = ARGV[1]
-local counted = redis.call('HGET', I .. ':counted', seq)
-if counted then
-  redis.call('HDEL', I .. ':counted', seq)
-  redis.call('DECR', I .. ':dfn')
-  for term in string.gmatch(counted, '%S+') do
-    if redis.call('HINCRBY', I .. ':df', term, -1) <= 0 then redis.call('HDEL', I .. ':df', term) end
-  end
-end
+local counted = redis.call('HGET', I .. ':counted', seq)  -- the group's words, if it holds them
+if counted then redis.call('HDEL', I .. ':counted', seq) end
 local me = struct.pack('<I4', tonumber(seq))
 local bits = bucket_bits()
 for i = 3, #ARGV do
@@ -532,6 +527,9 @@ else
   if #members > 0 then
     local heir = members[1]
     for _, m in ipairs(members) do if tonumber(m) < tonumber(heir) then heir = m end end
+    -- the heir tells what the article told: the group stays counted, and its vector in the cluster, under
+    -- the heir (unless the heir has counted words of its own: an original whose group merged into this one)
+    if counted and redis.call('HSETNX', I .. ':counted', heir, counted) == 1 then counted = false end
     redis.call('HDEL', I .. ':dup', heir)
     for _, m in ipairs(members) do
       if m ~= heir then
@@ -546,6 +544,12 @@ else
       local info = I .. ':cli:' .. cid
       if redis.call('HGET', info, 'rep') == seq then redis.call('HSET', info, 'rep', heir) end
     end
+  end
+end
+if counted then
+  redis.call('DECR', I .. ':dfn')
+  for term in string.gmatch(counted, '%S+') do
+    if redis.call('HINCRBY', I .. ':df', term, -1) <= 0 then redis.call('HDEL', I .. ':df', term) end
   end
 end
 if cid then
