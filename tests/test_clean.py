@@ -15,7 +15,7 @@ import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
 from workers.blocks import LOCAL_FEATURES, Block, Smoothing, local_features, segment
-from workers.clean import CleanArticle, clean_html, clean_text, normalise_line
+from workers.clean import CleanArticle, clean_html, clean_text, normalise_line, score_text
 from workers.furniture import alphabetical_list, photo_credit, repeated_labels
 from workers.metadata import parse_byline, parse_date
 
@@ -495,6 +495,18 @@ def test_a_headline_right_above_the_first_paragraph_is_the_title_not_the_article
     assert article.title == title
     assert _paragraphs(article)[0] == PROSE_EN[0]
     assert _removed(article, title) == "title"
+
+
+def test_a_headline_the_client_gives_is_cut_where_the_page_repeats_it_and_no_other_line_is_taken() -> None:
+    """With the headline given, the first line of the article stays in the body however headline-shaped
+    it is; only the lines that repeat the given headline are cut."""
+    given = "Council extends night buses"
+    lead = "Night bus service will reach the northern suburbs from spring"
+    page = score_text("\n\n".join([*NAV, given, lead, *PROSE_EN]), title=given)
+    article = page.article(page.keep())
+    assert article.title == given
+    assert _paragraphs(article)[:2] == [lead, PROSE_EN[0]]
+    assert _removed(article, given) == "title"
 
 
 def test_the_headline_signed_by_a_byline_beats_related_teasers_nearer_the_article() -> None:
