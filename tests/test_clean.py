@@ -509,6 +509,15 @@ def test_a_headline_the_client_gives_is_cut_where_the_page_repeats_it_and_no_oth
     assert _removed(article, given) == "title"
 
 
+def test_the_pages_own_headline_worded_otherwise_than_the_given_one_is_still_cut() -> None:
+    title = "Night bus service will reach the northern suburbs from spring"
+    page = score_text(_page(title, PROSE_EN), title="Council extends night buses")
+    article = page.article(page.keep())
+    assert article.title == "Council extends night buses"
+    assert _paragraphs(article)[0] == PROSE_EN[0]
+    assert _removed(article, title) == "title"
+
+
 def test_the_headline_signed_by_a_byline_beats_related_teasers_nearer_the_article() -> None:
     """A playlist of teasers on the article's subject sits between the headline (with its byline and
     dateline) and the article: the teasers are nearer and share the article's words, but no byline

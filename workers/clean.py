@@ -129,7 +129,7 @@ class ScoredText:
         ranks one label above the others."""
         if not any(_reads_like_a_sentence(self.blocks[i].text) for i in np.flatnonzero(keep)):
             raise ValueError("no article text found: no line the classifier kept reads like a sentence")
-        return _assemble(self.blocks, keep, self.title, None, self.language, self.furniture)
+        return _assemble(self.blocks, keep, None, None, self.language, self.furniture, headline=self.title)
 
 
 def score_text(raw: str, *, model: BlockModel | None = None, title: str | None = None) -> ScoredText:
@@ -230,11 +230,14 @@ def _assemble(
     language: str,
     cuts: Mapping[int, str] | None = None,
     byline: str | None = None,
+    headline: str | None = None,
 ) -> CleanArticle:
     """Apply the keep decisions plus the title, date-line, byline and share-bar cuts; build the result.
     The title, date and byline are looked for in the page when not given. A line dropped by a rule is
     reported with the rule's name from ``cuts`` (by block index), any other dropped line with the name of
-    its shape."""
+    its shape. ``headline``, the title a client gave with a text page, is the article's title and cut
+    where the page repeats it; the page's own headline (which may be worded otherwise) is still looked
+    for above the article and cut, but the article's first line is not taken for it."""
     cuts = cuts or {}
     kept = np.flatnonzero(keep).tolist()
     if not kept:
@@ -242,11 +245,14 @@ def _assemble(
     body_start = kept[0]
     title_idx = None
     if title is None:
-        title_idx = metadata.find_title(blocks, kept, stop_words(language))
+        title_idx = metadata.find_title(blocks, kept, stop_words(language), first_line=headline is None)
         title = blocks[title_idx].text if title_idx is not None else None
     anchors = [body_start] if title_idx is None else [title_idx, body_start]
     texts = [b.text for b in blocks]
     titles = _title_rows(texts, title) if title is not None else set()
+    if headline is not None:
+        titles |= _title_rows(texts, headline)
+        title = headline
     meta = _header_lines(blocks, kept, title_idx)
     # a dated line the classifier kept below the article's first sentence is in the article's text (an
     # embedded post's "— Name (@handle) November 18, 2019"), not its dateline

@@ -168,19 +168,22 @@ def title_score(
     return score
 
 
-def find_title(blocks: Sequence[Block], article: Sequence[int], stops: frozenset[str]) -> int | None:
+def find_title(
+    blocks: Sequence[Block], article: Sequence[int], stops: frozenset[str], *, first_line: bool = True
+) -> int | None:
     """Index of the headline block above the article (the indices of its blocks, in page order), or None
     when there is none. ``stops``: the stop words of the page's language. A headline and its deck say
     together what the article is about: the headline is credited with the words its deck shares with the
     opening, so that the deck, which sums up the opening, does not win on them.
 
-    The article's own first line is a candidate too, judged against the lines after it: a headline right
-    above the first paragraph, with no byline or dateline between them, reads to the classifier as the
-    article's start. On the AEB text pages 93 titles agree with the HTML's without it, 95 with it; on the
-    syndication dev rows that keep their headline, 789 of 1,210 headlines are right without it, 1,036 with
-    it (the headline no longer left at the top of the body: wrapped bodies' F1 0.972 -> 0.974)."""
+    The article's own first line is a candidate too (unless ``first_line`` is False: the client gave the
+    headline), judged against the lines after it: a headline right above the first paragraph, with no
+    byline or dateline between them, reads to the classifier as the article's start. On the AEB text
+    pages 93 titles agree with the HTML's without it, 95 with it; on the syndication dev rows that keep
+    their headline, 789 of 1,210 headlines are right without it, 1,036 with it (the headline no longer
+    left at the top of the body: wrapped bodies' F1 0.972 -> 0.974)."""
     body_start = article[0]
-    window = range(max(0, body_start - TITLE_WINDOW), body_start + (len(article) > 1))
+    window = range(max(0, body_start - TITLE_WINDOW), body_start + (first_line and len(article) > 1))
     shaped = {i for i in window if _title_shaped(blocks[i].text)}
     if not shaped:
         return None
