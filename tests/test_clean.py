@@ -502,7 +502,7 @@ def test_a_headline_the_client_gives_is_cut_where_the_page_repeats_it_and_no_oth
     it is; only the lines that repeat the given headline are cut."""
     given = "Council extends night buses"
     lead = "Night bus service will reach the northern suburbs from spring"
-    page = score_text("\n\n".join([*NAV, given, lead, *PROSE_EN]), title=given)
+    page = score_text("\n\n".join([*NAV, given, lead, *PROSE_EN]), headline=given)
     article = page.article(page.keep())
     assert article.title == given
     assert _paragraphs(article)[:2] == [lead, PROSE_EN[0]]
@@ -511,7 +511,7 @@ def test_a_headline_the_client_gives_is_cut_where_the_page_repeats_it_and_no_oth
 
 def test_the_pages_own_headline_worded_otherwise_than_the_given_one_is_still_cut() -> None:
     title = "Night bus service will reach the northern suburbs from spring"
-    page = score_text(_page(title, PROSE_EN), title="Council extends night buses")
+    page = score_text(_page(title, PROSE_EN), headline="Council extends night buses")
     article = page.article(page.keep())
     assert article.title == "Council extends night buses"
     assert _paragraphs(article)[0] == PROSE_EN[0]

@@ -110,8 +110,9 @@ class ScoredText:
     furniture: Mapping[int, str] = field(default_factory=dict)
     # dated template lines, where a comment thread may start (see Smoothing.keep)
     thread_lines: np.ndarray | None = None
-    # the headline the client gave: the lines that repeat it are cut, and no other line is taken for it
-    title: str | None = None
+    # the title the client gave: the lines that repeat it are cut, and the article's first line is never
+    # taken for the headline (see _assemble)
+    headline: str | None = None
 
     def keep(self, known: np.ndarray | None = None) -> np.ndarray:
         """Keep decision per block; ``known`` flags blocks known as boilerplate (see Smoothing.keep)."""
@@ -129,19 +130,19 @@ class ScoredText:
         ranks one label above the others."""
         if not any(_reads_like_a_sentence(self.blocks[i].text) for i in np.flatnonzero(keep)):
             raise ValueError("no article text found: no line the classifier kept reads like a sentence")
-        return _assemble(self.blocks, keep, None, None, self.language, self.furniture, headline=self.title)
+        return _assemble(self.blocks, keep, None, None, self.language, self.furniture, headline=self.headline)
 
 
-def score_text(raw: str, *, model: BlockModel | None = None, title: str | None = None) -> ScoredText:
+def score_text(raw: str, *, model: BlockModel | None = None, headline: str | None = None) -> ScoredText:
     """Segment scraped page text, detect its language and score its blocks. ``model`` defaults to the
-    shipped one (training passes its own); ``title`` is the headline, when the client gave it."""
+    shipped one (training passes its own); ``headline`` is the title the client gave, if it did."""
     blocks = _blocks_or_fail(raw)
     language = detect_language(blocks)
     if len(blocks) <= SHORT_PAGE_BLOCKS:
-        return ScoredText(blocks, language, None, None, title=title)
+        return ScoredText(blocks, language, None, None, headline=headline)
     model = model or load_model()
     scores, cut, thread_lines = _scores_and_furniture(model, blocks, language)
-    return ScoredText(blocks, language, scores, model.smoothing, cut, thread_lines, title)
+    return ScoredText(blocks, language, scores, model.smoothing, cut, thread_lines, headline)
 
 
 def _scores_and_furniture(

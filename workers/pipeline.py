@@ -68,7 +68,7 @@ def _clean(row: dict[str, bytes]) -> tuple[CleanArticle, ScoredText | None]:
             # HTML goes through the guard: a pathological page fails alone, within a time limit
             article = guard.clean_html(raw)
         else:
-            page = score_text(raw, title=_text(row, "title_given"))
+            page = score_text(raw, headline=_text(row, "title_given"))
             article = page.article(page.keep())
     except ValueError as exc:
         raise PermanentError(str(exc)) from exc
