@@ -579,6 +579,14 @@ def test_a_label_above_the_headline_does_not_take_it_for_its_deck() -> None:
     assert _title_with_header(title, header) == title
 
 
+def test_a_teaser_above_the_headline_does_not_take_it_for_its_deck() -> None:
+    """Another story's teaser, long enough to have a deck, right above the headline: it is about another
+    story, so it is not credited with the headline's words and byline."""
+    title = "Night bus service will reach the northern suburbs from spring"
+    header = f"Harbour ferry fares to rise in the autumn\n\n{title}\n\nBy Jane Roe, City Desk\n"
+    assert _title_with_header(title, header) == title
+
+
 def test_a_headline_over_its_deck_is_the_title_when_the_byline_follows_the_deck() -> None:
     """The byline goes under the deck, which is nearer it: it signs the headline all the same."""
     title = "Night buses for the north"
