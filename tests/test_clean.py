@@ -310,6 +310,7 @@ def test_photo_captions_with_their_credit_are_cut_whatever_their_language() -> N
         "The footage was shared with the agency and later sold to Reuters.",
         "She worked for AP and Reuters before joining the council",
         "The bank extended credit... to almost every bus operator in the region",
+        "The council met on Tuesday and approved the plan. Its statement went out via AP.",
     ],
 )
 def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
@@ -327,6 +328,7 @@ def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
         "Sonu Mehta/Hindustan Times/Getty Images",
         "A night bus at the depot last week. Credit... Jane Roe/The Example Gazette",
         "Credit…Jane Roe for The Example Gazette",
+        "The new depot on the ring road opened last week. Photograph by Jane Roe/AFP/Getty Images",
     ],
 )
 def test_a_line_that_only_labels_or_credits_a_picture_is_a_caption(line: str) -> None:

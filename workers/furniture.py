@@ -120,7 +120,8 @@ _PHOTO_CREDIT = re.compile(
 # A line that only labels or credits a picture: the labels a screen reader hears before it ("Image
 # copyright Getty Images", "Image caption Scooter Braun has managed…"), a gallery's counter ("Image 1 of
 # 4"), or a short unended line of names that closes with a picture agency after a separator ("Natalie
-# Naccache | Bloomberg | Getty Images", "J. Scott Applewhite / AP file", "… via Getty Images").
+# Naccache | Bloomberg | Getty Images", "J. Scott Applewhite / AP file", "… via Getty Images"), alone or
+# after a caption's sentences ("… third-quarter earnings. Photograph by Robyn Beck/AFP/Getty Images").
 _PHOTO_LABEL = re.compile(
     _CREDIT_WORD + r"\s(?:(?i:copyright|caption|credit|courtesy|source)\b|\d+\s(?:of|/)\s\d+$)"
 )
@@ -130,6 +131,8 @@ _AGENCY_CREDIT = re.compile(
 )
 # The longest line (in spaces, i.e. words - 1) read as an agency credit.
 AGENCY_CREDIT_SPACES = 13
+# A line up to its last sentence end: a caption's sentences, before the credit that closes it.
+_LAST_SENTENCE_END = re.compile(r".*[.!?]\s")
 
 
 def photo_credit(text: str) -> bool:
@@ -142,12 +145,11 @@ def photo_credit(text: str) -> bool:
         return True
     if _PHOTO_LABEL.match(text):
         return True
-    return (
-        ("|" in text or "/" in text or "via" in text)
-        and text.count(" ") <= AGENCY_CREDIT_SPACES
-        and not final_stop(text)
-        and _AGENCY_CREDIT.search(text) is not None
-    )
+    if not ("|" in text or "/" in text or "via" in text) or final_stop(text):
+        return False
+    # the line, or what follows its last sentence (a caption, then "Photograph by Name/AFP/Getty Images")
+    tail = text[m.end() :] if (m := _LAST_SENTENCE_END.match(text)) else text
+    return tail.count(" ") <= AGENCY_CREDIT_SPACES and _AGENCY_CREDIT.search(tail) is not None
 
 
 # The reasons of furniture (see furniture) that sits inside articles, between their paragraphs: it
