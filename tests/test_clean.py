@@ -442,7 +442,7 @@ def test_a_dateline_a_share_bar_away_from_the_headline_is_found() -> None:
     page = _page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM\n", f"{share}\n")
     page = page.replace(f"\n{title}\n", f"\n{dateline}\n{share}\n\n{title}\n")
     article = clean_text(page)
-    assert article.published_at == "2019-11-20"
+    assert article.published_at == "2019-11-20T11:27:00+00:00"
     assert article.title == title
 
 
@@ -841,7 +841,11 @@ def test_a_chinese_or_japanese_headline_is_the_title_not_a_menu_label(headline: 
         ("Текст: Анна Иванова · 18 июня 2023", "2023-06-18"),
         ("2023年6月18日", "2023-06-18"),
         ("18.06.2023", "2023-06-18"),
-        ("Published Sun, Jun 18 202310:24 AM EDT", "2023-06-18"),
+        ("Published Sun, Jun 18 202310:24 AM EDT", "2023-06-18T14:24:00+00:00"),
+        ("November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM", "2019-11-19T00:26:00+00:00"),
+        ("Updated 12:05 a.m. EST, Nov 3, 2019", "2019-11-03T05:05:00+00:00"),
+        ("18. Juni 2023, 10:24 Uhr MESZ", "2023-06-18"),
+        ("June 18, 2023 10:24 IST", "2023-06-18"),
         ("in June 2023", None),
         ("Final score 2023:30", None),
     ],

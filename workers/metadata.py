@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
 
 from workers.blocks import (
@@ -302,15 +302,47 @@ DAY_MONTH_YEAR = re.compile(
 # Wed, Nov 20 20194:29 AM EST" (CNBC).
 GLUED_CLOCK = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\d{1,2}:\d{2}(?!\d))")
 MONTH_DAY_YEAR = re.compile(r"\b([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b")
+# Time zones that news pages write after a clock time, by their offset from UTC in hours: only
+# abbreviations that name one zone ("IST" is India's, Ireland's and Israel's, "ET" is EST or EDT by the
+# date, so neither is read).
+ZONE_OFFSETS = {
+    "UTC": 0, "GMT": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+    "HKT": 8, "SGT": 8, "JST": 9, "KST": 9, "AWST": 8, "ACST": 9.5, "AEST": 10, "AEDT": 11,
+    "HST": -10, "AKST": -9, "AKDT": -8, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "CST": -6, "CDT": -5,
+    "EST": -5, "EDT": -4,
+}  # fmt: skip
+# A clock time with its zone: "2:26 PM HST", "11:26 pm EST", "19:14 GMT", "10:24 a.m. EDT".
+ZONED_CLOCK = re.compile(
+    r"(?<![\d:])(\d{1,2}):(\d{2})(?::\d{2})?\s*(?:([aApP])\.?\s?[mM]\.?)?\s*("
+    + "|".join(ZONE_OFFSETS)
+    + r")\b"
+)
 
 
 def parse_date(text: str) -> str | None:
     """ISO date (YYYY-MM-DD) written in a line such as "Jun 18, 2023, 10:24 AM", "22 de outubro de
     2010", "18.06.2023" or "2023年6月18日"; None when the line holds no complete date. Slash dates
-    are read day first unless that is impossible, as most of the world writes them."""
+    are read day first unless that is impossible, as most of the world writes them. When the line also
+    gives the time in a known zone ("November 18, 2019 at 2:26 PM HST"), the moment in UTC instead
+    (2019-11-19T00:26:00+00:00): a page's local date is another day in UTC for a few hours of each day,
+    and the story window is measured in UTC."""
     text = GLUED_CLOCK.sub(r"\1 ", text)
     if not ANY_YEAR.search(text):
         return None
+    day = _parse_day(text)
+    if day is None or (clock := ZONED_CLOCK.search(text)) is None:
+        return day
+    hour, minute = int(clock.group(1)), int(clock.group(2))
+    if clock.group(3):
+        hour = hour % 12 + (12 if clock.group(3) in "pP" else 0)
+    if hour > 23 or minute > 59:
+        return day
+    local = datetime.combine(date.fromisoformat(day), time(hour, minute))
+    return (local - timedelta(hours=ZONE_OFFSETS[clock.group(4)])).replace(tzinfo=UTC).isoformat()
+
+
+def _parse_day(text: str) -> str | None:
+    """The ISO date of a line that holds a year (see parse_date)."""
     for pattern in (ISO_DATE, CJK_DATE):
         m = pattern.search(text)
         if m:
