@@ -143,7 +143,10 @@ class ArticleOut(BaseModel):
     id: str
     status: Literal["queued", "processing", "done", "failed"]
     title: str | None
-    published_at: str | None
+    published_at: str | None = Field(
+        description="As given, else read from the page: an ISO 8601 date, or the moment in UTC when the "
+        "page gives the time in a zone."
+    )
     byline: str | None = Field(description="The authors as the page names them (or as given).")
     source: str | None
     url: str | None
