@@ -196,12 +196,11 @@ def find_title(
     if not shaped:
         return None
     counts = Counter(map(attrgetter("text"), blocks))
-    opening = " ".join(blocks[i].text for i in article[:TITLE_BODY_LINES]).casefold()
-    after_first = " ".join(blocks[i].text for i in article[1 : TITLE_BODY_LINES + 1]).casefold()
+    opening = _opening(blocks, article)
     shared = {}
     for i in shaped:
         words = _content_words(blocks[i].text, stops)
-        text = after_first if i == body_start else opening
+        text = _opening(blocks, article[1:]) if i == body_start else opening
         shared[i] = sum(_has_word(text, word) for word in words) / (len(words) + 1)
     decks = {i for i in shaped if _is_deck(blocks, i, shaped)}
     about = {
@@ -219,6 +218,12 @@ def find_title(
     }
     best = max(sorted(shaped), key=scores.__getitem__)
     return best if scores[best] > 0 else None
+
+
+def _opening(blocks: Sequence[Block], article: Sequence[int]) -> str:
+    """The first TITLE_BODY_LINES lines of an article (the indices of its blocks), case-folded: what a
+    headline's words are looked up in."""
+    return " ".join(blocks[i].text for i in article[:TITLE_BODY_LINES]).casefold()
 
 
 def _signed(blocks: Sequence[Block], shaped: set[int], decks: set[int]) -> set[int]:
