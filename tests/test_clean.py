@@ -311,6 +311,8 @@ def test_photo_captions_with_their_credit_are_cut_whatever_their_language() -> N
         "She worked for AP and Reuters before joining the council",
         "The bank extended credit... to almost every bus operator in the region",
         "The council met on Tuesday and approved the plan. Its statement went out via AP.",
+        "Its statement went out via AP",
+        "The council's reply reached the newsroom late on Friday via Reuters",
     ],
 )
 def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
@@ -329,6 +331,9 @@ def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
         "A night bus at the depot last week. Credit... Jane Roe/The Example Gazette",
         "Credit…Jane Roe for The Example Gazette",
         "The new depot on the ring road opened last week. Photograph by Jane Roe/AFP/Getty Images",
+        "John Locher via AP",
+        "Photo via Getty Images",
+        "The new depot on the ring road opened last week. Jane Roe via AP",
     ],
 )
 def test_a_line_that_only_labels_or_credits_a_picture_is_a_caption(line: str) -> None:

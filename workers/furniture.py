@@ -149,7 +149,10 @@ def photo_credit(text: str) -> bool:
         return False
     # the line, or what follows its last sentence (a caption, then "Photograph by Name/AFP/Getty Images")
     tail = text[m.end() :] if (m := _LAST_SENTENCE_END.match(text)) else text
-    return tail.count(" ") <= AGENCY_CREDIT_SPACES and _AGENCY_CREDIT.search(tail) is not None
+    if tail.count(" ") > AGENCY_CREDIT_SPACES or (credit := _AGENCY_CREDIT.search(tail)) is None:
+        return False
+    # "via" also ends sentences ("Its statement went out via AP"): only names may stand before it
+    return credit[0][0] in "|/" or all(word[0].isupper() for word in tail[: credit.start()].split())
 
 
 # The reasons of furniture (see furniture) that sits inside articles, between their paragraphs: it
