@@ -851,12 +851,48 @@ def test_a_chinese_or_japanese_headline_is_the_title_not_a_menu_label(headline: 
         ("Updated 12:05 a.m. EST, Nov 3, 2019", "2019-11-03T05:05:00+00:00"),
         ("18. Juni 2023, 10:24 Uhr MESZ", "2023-06-18"),
         ("June 18, 2023 10:24 IST", "2023-06-18"),
+        ("2023.06.18", "2023-06-18"),
+        ("by ライトハウス国際特許事務所 ／ 2023.06.18", "2023-06-18"),
+        ("2023/06/18 10:24", "2023-06-18"),
+        ("By Jane Roe - 6/18/23 10:24 AM EDT", "2023-06-18T14:24:00+00:00"),
+        ("18.06.23, 10:24 Uhr", "2023-06-18"),
         ("in June 2023", None),
         ("Final score 2023:30", None),
+        ("Won 6/18/23 on points", None),
+        ("Release 2023.6 is out", None),
     ],
 )
 def test_a_date_is_read_in_the_languages_news_is_written_in(line: str, iso: str | None) -> None:
     assert parse_date(line) == iso
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [
+        ("Updated Nov 19, 6:55 AM;Posted Nov 19, 6:51 AM", "2019-11-19"),
+        ("19 novembre, 10:24", "2019-11-19"),
+        ("Nov 19, 6:51 AM EST", "2019-11-19T11:51:00+00:00"),
+        ("Nov 19 tour dates announced", None),
+        ("Posted 2:45 PM", None),
+    ],
+)
+def test_a_date_without_its_year_is_read_only_with_the_year_given_and_a_clock_time(
+    line: str, iso: str | None
+) -> None:
+    assert parse_date(line) is None
+    assert parse_date(line, year=2019) == iso
+
+
+def test_a_dateline_without_a_year_takes_the_year_of_the_pages_copyright_notice() -> None:
+    """Sites write this year's dates without the year ("Posted Nov 19, 6:51 AM"); the page's copyright
+    notice states the year it was served in."""
+    title = "Council extends night buses to the northern suburbs"
+    page = _page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM", "Posted Nov 19, 6:51 AM")
+    notice = "\u00a9 2023 The Example Gazette"
+    assert clean_text(page.replace(notice, "")).published_at is None
+    article = clean_text(page.replace(notice, "Copyright © 2012-2019 Example Media. All rights reserved."))
+    assert article.published_at == "2019-11-19"
+    assert _removed(article, "Posted Nov 19, 6:51 AM") == "meta"
 
 
 @pytest.mark.parametrize("paragraphs", [1, 2], ids=["one paragraph", "two paragraphs"])

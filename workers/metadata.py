@@ -297,7 +297,8 @@ def _month_prefixes() -> dict[str, int]:
 
 MONTHS = _month_prefixes()
 ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})(?!\d)")
+# Year first, with one separator: "2023-06-18", "2023.06.18", "2023/06/18".
+ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})([-./])(\d{1,2})\2(\d{1,2})(?!\d)")
 CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
 DMY_NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d{2})\b")
 DAY_MONTH_YEAR = re.compile(
@@ -307,6 +308,19 @@ DAY_MONTH_YEAR = re.compile(
 # Wed, Nov 20 20194:29 AM EST" (CNBC).
 GLUED_CLOCK = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\d{1,2}:\d{2}(?!\d))")
 MONTH_DAY_YEAR = re.compile(r"\b([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b")
+# What may stand between a date and its clock time: a comma, spaces, a word ("at", "um", "à").
+_TO_CLOCK = r",?\s+(?:[^\W\d_]+\s+)?\d{1,2}:\d{2}"
+# Dates read only with a clock time after them, which tells them from scores, fractions and versions:
+# a numeric date with a two-digit year ("11/19/19 06:56 AM EST", "19.11.19, 06:56 Uhr"), and, when the
+# year is known from elsewhere on the page (see _copyright_year), a date without one ("Posted Nov 19,
+# 6:51 AM", "19 novembre, 10:24"), as sites write this year's dates.
+SHORT_YEAR_NUMERIC = re.compile(r"\b(\d{1,2})([./])(\d{1,2})\2(\d{2})" + _TO_CLOCK)
+MONTH_DAY_CLOCK = re.compile(r"\b([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?" + _TO_CLOCK)
+DAY_MONTH_CLOCK = re.compile(r"\b(\d{1,2})(?:\.|º|er|st|nd|rd|th)?\s+(?:de\s+)?([^\W\d_]{3,})\.?" + _TO_CLOCK)
+# A copyright notice's last year: "© 2019 Cleveland.com", "Copyright © 1996-2019 News Communication".
+_COPYRIGHT_YEAR = re.compile(
+    r"(?:©|(?i:copyright))[^©]{0,40}?(?:(?:19|20)\d{2}\s*[-–]\s*)?((?:19|20)\d{2})(?!\d)"
+)
 # Time zones that news pages write after a clock time, by their offset from UTC in hours: only
 # abbreviations that name one zone ("IST" is India's, Ireland's and Israel's, "ET" is EST or EDT by the
 # date, so neither is read).
@@ -324,17 +338,17 @@ ZONED_CLOCK = re.compile(
 )
 
 
-def parse_date(text: str) -> str | None:
+def parse_date(text: str, year: int | None = None) -> str | None:
     """ISO date (YYYY-MM-DD) written in a line such as "Jun 18, 2023, 10:24 AM", "22 de outubro de
     2010", "18.06.2023" or "2023年6月18日"; None when the line holds no complete date. Slash dates
     are read day first unless that is impossible, as most of the world writes them. When the line also
     gives the time in a known zone ("November 18, 2019 at 2:26 PM HST"), the moment in UTC instead
     (2019-11-19T00:26:00+00:00): a page's local date is another day in UTC for a few hours of each day,
-    and the story window is measured in UTC."""
+    and the story window is measured in UTC. ``year`` completes a date written without one."""
     text = GLUED_CLOCK.sub(r"\1 ", text)
-    if not ANY_YEAR.search(text):
-        return None
-    day = _parse_day(text)
+    day = _parse_day(text) if ANY_YEAR.search(text) else None
+    if day is None and ":" in text:
+        day = _parse_clocked_day(text, year)
     if day is None or (clock := ZONED_CLOCK.search(text)) is None:
         return day
     hour, minute = int(clock.group(1)), int(clock.group(2))
@@ -348,22 +362,53 @@ def parse_date(text: str) -> str | None:
 
 def _parse_day(text: str) -> str | None:
     """The ISO date of a line that holds a year (see parse_date)."""
-    for pattern in (ISO_DATE, CJK_DATE):
-        m = pattern.search(text)
-        if m:
-            return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if m := ISO_DATE.search(text):
+        return _iso(int(m.group(1)), int(m.group(3)), int(m.group(4)))
+    if m := CJK_DATE.search(text):
+        return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     m = DAY_MONTH_YEAR.search(text)
     if m and _fold(m.group(2)) in MONTHS:
         return _iso(int(m.group(3)), MONTHS[_fold(m.group(2))], int(m.group(1)))
     m = MONTH_DAY_YEAR.search(text)
     if m and _fold(m.group(1)) in MONTHS:
         return _iso(int(m.group(3)), MONTHS[_fold(m.group(1))], int(m.group(2)))
-    m = DMY_NUMERIC.search(text)
-    if m:
-        first, second = int(m.group(1)), int(m.group(2))
-        day, month = (second, first) if second > 12 else (first, second)
-        return _iso(int(m.group(3)), month, day)
+    if m := DMY_NUMERIC.search(text):
+        return _day_first(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     return None
+
+
+def _parse_clocked_day(text: str, year: int | None) -> str | None:
+    """The ISO date of a line whose date has a two-digit year or, given ``year``, none, followed by a
+    clock time (see SHORT_YEAR_NUMERIC)."""
+    if m := SHORT_YEAR_NUMERIC.search(text):
+        return _day_first(int(m.group(1)), int(m.group(3)), 2000 + int(m.group(4)))
+    if year is None:
+        return None
+    m = MONTH_DAY_CLOCK.search(text)
+    if m and _fold(m.group(1)) in MONTHS:
+        return _iso(year, MONTHS[_fold(m.group(1))], int(m.group(2)))
+    m = DAY_MONTH_CLOCK.search(text)
+    if m and _fold(m.group(2)) in MONTHS:
+        return _iso(year, MONTHS[_fold(m.group(2))], int(m.group(1)))
+    return None
+
+
+def _day_first(first: int, second: int, year: int) -> str | None:
+    """A numeric date read day first unless that is impossible, as most of the world writes them."""
+    day, month = (second, first) if second > 12 else (first, second)
+    return _iso(year, month, day)
+
+
+def _copyright_year(blocks: Sequence[Block]) -> int | None:
+    """The last year of the page's copyright notice: the year the page was served in, and so the year of
+    a date it writes without one."""
+    years = [
+        int(m.group(1))
+        for b in blocks
+        if ("©" in b.text or "opyright" in b.text or "OPYRIGHT" in b.text)
+        and (m := _COPYRIGHT_YEAR.search(b.text))
+    ]
+    return max(years, default=None)
 
 
 def _iso(year: int, month: int, day: int) -> str | None:
@@ -398,19 +443,20 @@ def _first_near(
 _NEAREST_FIRST = sorted(range(-DATE_WINDOW, DATE_WINDOW + 1), key=lambda k: (abs(k), k))
 
 
-def _date_of_line(text: str) -> str | None:
-    """The date of a dateline: a short line with a number, not a sentence."""
+def _date_of_line(text: str, year: int | None = None) -> str | None:
+    """The date of a dateline: a short line with a number, not a sentence (``year``: see parse_date)."""
     if len(text) > 120 or not has_digit(text) or (final_stop(text) and len(text.split()) > 8):
         return None
-    return parse_date(text)
+    return parse_date(text, year)
 
 
 def find_date_line(
     blocks: Sequence[Block], anchors: Sequence[int], eligible: Callable[[int], bool] = lambda i: True
 ) -> tuple[int, str] | None:
     """The short line nearest the headline or the article start that parses as a date (among the
-    eligible ones)."""
-    return _first_near(blocks, anchors, _date_of_line, eligible)
+    eligible ones); a date written without its year takes the year of the page's copyright notice."""
+    year = _copyright_year(blocks)
+    return _first_near(blocks, anchors, lambda text: _date_of_line(text, year), eligible)
 
 
 # The word that introduces a byline's names, in the languages most news is written in ("By Ana Swanson",
