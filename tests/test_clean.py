@@ -883,6 +883,22 @@ def test_a_date_without_its_year_is_read_only_with_the_year_given_and_a_clock_ti
     assert parse_date(line, year=2019) == iso
 
 
+@pytest.mark.parametrize(
+    ("dateline", "iso"),
+    [
+        ("Updated Nov 19, 2019, 9:41 AM;Posted Nov 18, 2019, 8:19 PM", "2019-11-18"),
+        ("Published November 18, 2019 | Updated November 19, 2019", "2019-11-18"),
+        ("Updated 19.11.2019 / Erstellt 18.11.2019", "2019-11-18"),
+        # the update's local day is not before the publication's moment in UTC
+        ("November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM", "2019-11-19T00:26:00+00:00"),
+    ],
+)
+def test_a_dateline_with_an_update_gives_the_first_publication(dateline: str, iso: str) -> None:
+    title = "Council extends night buses to the northern suburbs"
+    article = clean_text(_page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM", dateline))
+    assert article.published_at == iso
+
+
 def test_a_dateline_without_a_year_takes_the_year_of_the_pages_copyright_notice() -> None:
     """Sites write this year's dates without the year ("Posted Nov 19, 6:51 AM"); the page's copyright
     notice states the year it was served in."""

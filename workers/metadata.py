@@ -26,6 +26,7 @@ from workers.blocks import (
     has_digit,
     truncated,
 )
+from workers.dates import to_timestamp
 
 # How far above the first article line a headline may sit: pages put share bars, photos with captions
 # and bylines between them, sometimes a score of lines.
@@ -443,11 +444,24 @@ def _first_near(
 _NEAREST_FIRST = sorted(range(-DATE_WINDOW, DATE_WINDOW + 1), key=lambda k: (abs(k), k))
 
 
+# Where a dateline gives a second date: "Updated Nov 19, 9:41 AM;Posted Nov 18, 8:19 PM", "Published
+# November 18, 2019 | Updated November 19, 2019", "Aktualisiert 19.11.2019 / Erstellt 18.11.2019".
+_DATELINE_PARTS = re.compile(r";|\s[|/·•–—-]\s")
+
+
 def _date_of_line(text: str, year: int | None = None) -> str | None:
-    """The date of a dateline: a short line with a number, not a sentence (``year``: see parse_date)."""
+    """The date of a dateline: a short line with a number, not a sentence (``year``: see parse_date).
+    Of a dateline's two dates, the first publication's: the earlier, in whichever order they come. Two
+    dates are compared only when both are days or both are moments in UTC: "November 18, 2019 at 2:26 PM
+    HST - Updated November 18 at 4:46 PM" is published at 2019-11-19T00:26Z, which the update's local
+    day, the 18th, is not before."""
     if len(text) > 120 or not has_digit(text) or (final_stop(text) and len(text.split()) > 8):
         return None
-    return parse_date(text, year)
+    if (whole := parse_date(text, year)) is None:
+        return None
+    parts = [found for part in _DATELINE_PARTS.split(text) if (found := parse_date(part, year))]
+    comparable = len(parts) > 1 and len({len(found) for found in parts}) == 1  # ISO days are 10 long
+    return min(parts, key=to_timestamp) if comparable else whole
 
 
 def find_date_line(
