@@ -54,6 +54,7 @@ def _record(article: ArticleIn, article_id: str) -> NewArticle:
         ("url", article.url),
         ("source", article.source),
         ("published_given", article.published_at),
+        ("fetched_at", article.fetched_at),
     ):
         if value:
             fields[name] = value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from workers.dates import from_timestamp, normalise_date, to_timestamp
 
@@ -45,6 +45,11 @@ class ArticleIn(BaseModel):
     published_at: str | None = Field(
         default=None, description="ISO 8601 date or datetime, e.g. 2024-04-26 or 2024-04-26T10:24:00Z."
     )
+    fetched_at: str | None = Field(
+        default=None,
+        description="When you fetched the page, an ISO 8601 datetime (UTC when it names no zone): a text "
+        "page's dateline written relative to then ('3 hours ago', 'Yesterday 2:45 PM') gives its date.",
+    )
 
     @field_validator("text", "html", "title", "byline", "url", "source")
     @classmethod
@@ -61,12 +66,16 @@ class ArticleIn(BaseModel):
                 ) from None
         return value
 
-    @field_validator("published_at")
+    @field_validator("published_at", "fetched_at")
     @classmethod
-    def _iso_date(cls, value: str | None) -> str | None:
+    def _iso_date(cls, value: str | None, info: ValidationInfo) -> str | None:
         if not value:
             return None
         normalised = normalise_date(value)
+        if info.field_name == "fetched_at" and len(normalised) == 10:
+            raise ValueError(
+                f"{value!r} is a day; a fetch time needs the time of day too (e.g. 2024-04-26T10:24:00Z)"
+            )
         try:
             # stored as a timestamp and read back as a date: both ways must work (0001-01-01T00:00+14:00
             # is a valid ISO date whose UTC instant falls in year 0, which Python cannot represent)

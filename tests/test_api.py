@@ -62,6 +62,17 @@ def test_the_byline_is_read_from_the_page_unless_given(api: Api) -> None:
     assert api.http.get("/articles/unsigned").json()["byline"] is None
 
 
+def test_a_dateline_written_relative_to_the_fetch_is_dated_from_the_fetch_time_given(api: Api) -> None:
+    relative = ARTICLE.replace("debate\n\n", "debate\n\nPublished 3 hours ago\n\n", 1)
+    assert post(api, id="fetched", text=relative, fetched_at="2024-04-26T10:24:00+02:00")[0] == 202
+    assert post(api, id="unknown", text=relative)[0] == 202
+    api.drain()
+    fetched = api.http.get("/articles/fetched?include=removed").json()
+    assert fetched["published_at"] == "2024-04-26T05:24:00+00:00"
+    assert {"text": "Published 3 hours ago", "reason": "meta"} in fetched["removed"]
+    assert api.http.get("/articles/unknown").json()["published_at"] is None
+
+
 def test_generated_id_when_none_given(api: Api) -> None:
     status, body = post(api, text=ARTICLE)
     assert status == 202
@@ -85,6 +96,8 @@ def test_invalid_articles_get_clear_errors_and_change_nothing(api: Api) -> None:
         ({"text": ARTICLE, "html": "<p>x</p>"}, "(both were given)"),
         ({"text": "  \n "}, "'text' is empty"),
         ({"text": ARTICLE, "published_at": "last tuesday"}, "not an ISO 8601 date"),
+        ({"text": ARTICLE, "fetched_at": "2024-04-26"}, "needs the time of day"),
+        ({"text": ARTICLE, "fetched_at": "this morning"}, "not an ISO 8601 date"),
         ({"text": ARTICLE, "id": "../etc/passwd"}, "id"),
         ({"text": 42}, "text"),
         ({"text": ARTICLE, "colour": "blue"}, "colour"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -897,6 +898,47 @@ def test_a_dateline_with_an_update_gives_the_first_publication(dateline: str, is
     title = "Council extends night buses to the northern suburbs"
     article = clean_text(_page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM", dateline))
     assert article.published_at == iso
+
+
+FETCHED = datetime(2019, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("dateline", "iso"),
+    [
+        ("Published 22 hours ago", "2019-11-19T14:00:00+00:00"),
+        ("an hour ago", "2019-11-20T11:00:00+00:00"),
+        ("Aktualisiert vor 3 Stunden", "2019-11-20T09:00:00+00:00"),
+        ("il y a 2 jours", "2019-11-18"),
+        ("hace 45 minutos", "2019-11-20T11:15:00+00:00"),
+        ("há 2 semanas", "2019-11-06"),
+        ("3 ore fa", "2019-11-20T09:00:00+00:00"),
+        ("2 dagen geleden", "2019-11-18"),
+        ("Yesterday 2:45PM", "2019-11-19"),
+        ("Gestern, 14:45", "2019-11-19"),
+        ("Today 12:01 AM", "2019-11-20"),
+    ],
+)
+def test_a_dateline_relative_to_the_fetch_is_dated_from_the_fetch_time(dateline: str, iso: str) -> None:
+    title = "Council extends night buses to the northern suburbs"
+    page = score_text(_page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM", dateline), fetched_at=FETCHED)
+    article = page.article(page.keep())
+    assert article.published_at == iso
+    assert _removed(article, dateline) == "meta"
+
+
+def test_a_relative_timestamp_below_the_article_is_a_teasers_not_the_dateline() -> None:
+    """The test page's related stories, after the article, are each stamped "3 hours ago"."""
+    title = "Council extends night buses to the northern suburbs"
+    page = score_text(_page(title, PROSE_EN[:3]).replace("Jun 18, 2023, 10:24 AM", ""), fetched_at=FETCHED)
+    assert page.article(page.keep()).published_at is None
+
+
+def test_a_dateline_without_a_year_takes_the_year_of_the_fetch_without_a_copyright_notice() -> None:
+    title = "Council extends night buses to the northern suburbs"
+    raw = _page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM", "Posted Nov 19, 6:51 AM")
+    page = score_text(raw.replace("\u00a9 2023 The Example Gazette", ""), fetched_at=FETCHED)
+    assert page.article(page.keep()).published_at == "2019-11-19"
 
 
 def test_a_dateline_without_a_year_takes_the_year_of_the_pages_copyright_notice() -> None:

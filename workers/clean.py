@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple
@@ -113,6 +114,8 @@ class ScoredText:
     # the title the client gave: the lines that repeat it are cut, and the article's first line is never
     # taken for the headline (see _assemble)
     headline: str | None = None
+    # when the client fetched the page: what a dateline such as "3 hours ago" counts back from
+    fetched_at: datetime | None = None
 
     def keep(self, known: np.ndarray | None = None) -> np.ndarray:
         """Keep decision per block; ``known`` flags blocks known as boilerplate (see Smoothing.keep)."""
@@ -130,19 +133,35 @@ class ScoredText:
         ranks one label above the others."""
         if not any(_reads_like_a_sentence(self.blocks[i].text) for i in np.flatnonzero(keep)):
             raise ValueError("no article text found: no line the classifier kept reads like a sentence")
-        return _assemble(self.blocks, keep, None, None, self.language, self.furniture, headline=self.headline)
+        return _assemble(
+            self.blocks,
+            keep,
+            None,
+            None,
+            self.language,
+            self.furniture,
+            headline=self.headline,
+            fetched_at=self.fetched_at,
+        )
 
 
-def score_text(raw: str, *, model: BlockModel | None = None, headline: str | None = None) -> ScoredText:
+def score_text(
+    raw: str,
+    *,
+    model: BlockModel | None = None,
+    headline: str | None = None,
+    fetched_at: datetime | None = None,
+) -> ScoredText:
     """Segment scraped page text, detect its language and score its blocks. ``model`` defaults to the
-    shipped one (training passes its own); ``headline`` is the title the client gave, if it did."""
+    shipped one (training passes its own); ``headline`` is the title the client gave, if it did, and
+    ``fetched_at`` when it fetched the page, if it said."""
     blocks = _blocks_or_fail(raw)
     language = detect_language(blocks)
     if len(blocks) <= SHORT_PAGE_BLOCKS:
-        return ScoredText(blocks, language, None, None, headline=headline)
+        return ScoredText(blocks, language, None, None, headline=headline, fetched_at=fetched_at)
     model = model or load_model()
     scores, cut, thread_lines = _scores_and_furniture(model, blocks, language)
-    return ScoredText(blocks, language, scores, model.smoothing, cut, thread_lines, headline)
+    return ScoredText(blocks, language, scores, model.smoothing, cut, thread_lines, headline, fetched_at)
 
 
 def _scores_and_furniture(
@@ -232,13 +251,15 @@ def _assemble(
     cuts: Mapping[int, str] | None = None,
     byline: str | None = None,
     headline: str | None = None,
+    fetched_at: datetime | None = None,
 ) -> CleanArticle:
     """Apply the keep decisions plus the title, date-line, byline and share-bar cuts; build the result.
     The title, date and byline are looked for in the page when not given. A line dropped by a rule is
     reported with the rule's name from ``cuts`` (by block index), any other dropped line with the name of
     its shape. ``headline``, the title a client gave with a text page, is the article's title and cut
     where the page repeats it; the page's own headline (which may be worded otherwise) is still looked
-    for above the article and cut, but the article's first line is not taken for it."""
+    for above the article and cut, but the article's first line is not taken for it. ``fetched_at``, when
+    the page was fetched, dates a dateline written relative to then (see metadata.find_date_line)."""
     cuts = cuts or {}
     kept = np.flatnonzero(keep).tolist()
     if not kept:
@@ -262,7 +283,8 @@ def _assemble(
     def may_be_dateline(i: int) -> bool:
         return i <= prose_start or not keep[i]
 
-    if date is None and (dated := metadata.find_date_line(blocks, anchors, may_be_dateline)) is not None:
+    dated = metadata.find_date_line(blocks, anchors, may_be_dateline, fetched_at) if date is None else None
+    if dated is not None:
         meta.add(dated[0])
         date = dated[1]
 

@@ -18,15 +18,18 @@ def normalise_date(value: str) -> str:
         ) from None
 
 
-def to_timestamp(iso: str) -> float:
-    """Seconds since the epoch; a date alone counts as its midnight UTC, a naive datetime as UTC."""
+def to_datetime(iso: str) -> datetime:
+    """The moment an ISO date or datetime names: a date alone is its midnight UTC, a naive datetime UTC."""
     if len(iso) == 10:
         moment = datetime.combine(date.fromisoformat(iso), datetime.min.time())
     else:
         moment = datetime.fromisoformat(iso)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def to_timestamp(iso: str) -> float:
+    """Seconds since the epoch (see to_datetime)."""
+    return to_datetime(iso).timestamp()
 
 
 def from_timestamp(ts: float) -> str:

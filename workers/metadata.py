@@ -465,12 +465,75 @@ def _date_of_line(text: str, year: int | None = None) -> str | None:
 
 
 def find_date_line(
-    blocks: Sequence[Block], anchors: Sequence[int], eligible: Callable[[int], bool] = lambda i: True
+    blocks: Sequence[Block],
+    anchors: Sequence[int],
+    eligible: Callable[[int], bool] = lambda i: True,
+    fetched_at: datetime | None = None,
 ) -> tuple[int, str] | None:
     """The short line nearest the headline or the article start that parses as a date (among the
-    eligible ones); a date written without its year takes the year of the page's copyright notice."""
-    year = _copyright_year(blocks)
-    return _first_near(blocks, anchors, lambda text: _date_of_line(text, year), eligible)
+    eligible ones); a date written without its year takes the year of the page's copyright notice, else
+    the year the page was fetched in. Given when the page was fetched, a dateline written relative to then
+    ("3 hours ago", "Yesterday 2:45 PM") is read too, when no line states the date, and only above the
+    article or as its first line (the last anchor): below it such timestamps are the related stories' and
+    the comments'."""
+    year = _copyright_year(blocks) or (fetched_at.year if fetched_at else None)
+    found = _first_near(blocks, anchors, lambda text: _date_of_line(text, year), eligible)
+    if found is not None or fetched_at is None:
+        return found
+    start = anchors[-1]
+    return _first_near(
+        blocks, anchors, lambda text: relative_date(text, fetched_at), lambda i: i <= start and eligible(i)
+    )
+
+
+# "N units ago" in the languages news is most written in: the count (a number, or the word for "one")
+# and the unit, which _UNIT_SECONDS measures by its stem.
+_AGO = re.compile(
+    r"(?i:\b(?P<n1>\d+|an?|one)\s+(?P<u1>min(?:ute)?s?|hours?|hrs?|days?|weeks?)\s+ago"  # en
+    r"|\bvor\s+(?P<n2>\d+|einer?|einem)\s+(?P<u2>minuten?|stunden?|tag(?:en)?|wochen?)"  # de
+    r"|\bil\s+y\s+a\s+(?P<n3>\d+|une?)\s+(?P<u3>minutes?|heures?|jours?|semaines?)"  # fr
+    r"|\b(?:hace|há)\s+(?P<n4>\d+|una?|uma?)\s+(?P<u4>minutos?|horas?|d[ií]as?|semanas?)"  # es, pt
+    r"|\b(?P<n5>\d+|una?)\s+(?P<u5>minut[oi]|or[ae]|giorn[oi]|settiman[ae])\s+fa"  # it
+    r"|\b(?P<n6>\d+|een)\s+(?P<u6>minuut|minuten|uur|dag|dagen|week|weken)\s+geleden)\b"  # nl
+)
+_UNIT_SECONDS = {
+    "min": 60,
+    "hour": 3600, "hr": 3600, "stund": 3600, "heure": 3600, "hora": 3600, "or": 3600, "uur": 3600,
+    "day": 86_400, "tag": 86_400, "jour": 86_400, "día": 86_400, "dia": 86_400, "giorn": 86_400,
+    "dag": 86_400,
+    "week": 604_800, "woch": 604_800, "semaine": 604_800, "semana": 604_800, "settiman": 604_800,
+    "wek": 604_800,
+}  # fmt: skip
+# "Yesterday 2:45 PM", "Today 12:01 AM", "Gestern, 14:45", "Hier à 14h45": the day word before a time.
+_DAY_WORD = re.compile(
+    r"(?i:\b(?P<word>yesterday|today|gestern|heute|hier|aujourd'hui|ayer|hoy|ontem|hoje|ieri|oggi|"
+    r"gisteren|vandaag)\b,?\s+(?:\w+\s+)?\d{1,2}[:.h]\d{2})"
+)
+_YESTERDAY = frozenset(["yesterday", "gestern", "hier", "ayer", "ontem", "ieri", "gisteren"])
+# The longest line read as a relative dateline: "Published 22 hours ago", "Updated: vor 3 Stunden".
+RELATIVE_MAX_CHARS = 60
+
+
+def relative_date(text: str, fetched_at: datetime) -> str | None:
+    """The date a short line states relative to when the page was fetched: for minutes and hours ago the
+    moment in UTC, for days and weeks ago, yesterday and today the day."""
+    if len(text) > RELATIVE_MAX_CHARS:
+        return None
+    if m := _AGO.search(text):
+        count, unit = next((m[f"n{k}"], m[f"u{k}"]) for k in range(1, 7) if m[f"n{k}"])
+        stem = next(stem for stem in _UNIT_SECONDS if unit.casefold().startswith(stem))
+        seconds = (int(count) if count.isdigit() else 1) * _UNIT_SECONDS[stem]
+        moment = seconds < _UNIT_SECONDS["day"]
+    elif m := _DAY_WORD.search(text):
+        seconds = _UNIT_SECONDS["day"] * (m["word"].casefold() in _YESTERDAY)
+        moment = False
+    else:
+        return None
+    try:  # counted back past the calendar's start, it is no date
+        then = fetched_at - timedelta(seconds=seconds)
+        return then.astimezone(UTC).isoformat() if moment else then.date().isoformat()
+    except OverflowError:
+        return None
 
 
 # The word that introduces a byline's names, in the languages most news is written in ("By Ana Swanson",

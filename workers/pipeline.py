@@ -22,7 +22,7 @@ from workers import guard
 from workers.boilerplate import BODY_MIN_GROUPS, apply_support, line_key, page_lines, paragraphs, reconsider
 from workers.clean import CleanArticle, ScoredText, score_text
 from workers.cluster import find_copies, place_story
-from workers.dates import normalise_date, to_timestamp
+from workers.dates import normalise_date, to_datetime, to_timestamp
 from workers.errors import PermanentError
 from workers.settings import Settings
 from workers.signature import sign
@@ -68,7 +68,12 @@ def _clean(row: dict[str, bytes]) -> tuple[CleanArticle, ScoredText | None]:
             # HTML goes through the guard: a pathological page fails alone, within a time limit
             article = guard.clean_html(raw)
         else:
-            page = score_text(raw, headline=_text(row, "title_given"))
+            fetched = _text(row, "fetched_at")
+            page = score_text(
+                raw,
+                headline=_text(row, "title_given"),
+                fetched_at=to_datetime(fetched) if fetched else None,
+            )
             article = page.article(page.keep())
     except ValueError as exc:
         raise PermanentError(str(exc)) from exc
