@@ -33,6 +33,9 @@ TEASERS = [
 ]
 
 
+NOTICE = "\u00a9 2023 The Example Gazette"
+
+
 def _page(title: str, prose: list[str], extra_chrome: list[str] | None = None) -> str:
     """A scraped page: menu, headline, dateline, article paragraphs, related teasers, footer."""
     lines = [*NAV, "", title, "", "Jun 18, 2023, 10:24 AM", ""]
@@ -42,8 +45,14 @@ def _page(title: str, prose: list[str], extra_chrome: list[str] | None = None) -
     lines += ["", "Related stories"]
     for headline, teaser in TEASERS:
         lines += [headline, teaser, "3 hours ago"]
-    lines += ["", "About us", "Contact", "Privacy policy", "\u00a9 2023 The Example Gazette"]
+    lines += ["", "About us", "Contact", "Privacy policy", NOTICE]
     return "\n".join(lines)
+
+
+def _dated(dateline: str, prose: list[str] = PROSE_EN, notice: str = NOTICE) -> str:
+    """The test page (see _page) with another dateline under its headline, and another copyright notice."""
+    page = _page("Council extends night buses to the northern suburbs", prose)
+    return page.replace("Jun 18, 2023, 10:24 AM", dateline).replace(NOTICE, notice)
 
 
 def _removed(article: CleanArticle, text: str) -> str | None:
@@ -895,9 +904,7 @@ def test_a_date_without_its_year_is_read_only_with_the_year_given_and_a_clock_ti
     ],
 )
 def test_a_dateline_with_an_update_gives_the_first_publication(dateline: str, iso: str) -> None:
-    title = "Council extends night buses to the northern suburbs"
-    article = clean_text(_page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM", dateline))
-    assert article.published_at == iso
+    assert clean_text(_dated(dateline)).published_at == iso
 
 
 FETCHED = datetime(2019, 11, 20, 12, 0, tzinfo=UTC)
@@ -920,8 +927,7 @@ FETCHED = datetime(2019, 11, 20, 12, 0, tzinfo=UTC)
     ],
 )
 def test_a_dateline_relative_to_the_fetch_is_dated_from_the_fetch_time(dateline: str, iso: str) -> None:
-    title = "Council extends night buses to the northern suburbs"
-    page = score_text(_page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM", dateline), fetched_at=FETCHED)
+    page = score_text(_dated(dateline), fetched_at=FETCHED)
     article = page.article(page.keep())
     assert article.published_at == iso
     assert _removed(article, dateline) == "meta"
@@ -929,26 +935,21 @@ def test_a_dateline_relative_to_the_fetch_is_dated_from_the_fetch_time(dateline:
 
 def test_a_relative_timestamp_below_the_article_is_a_teasers_not_the_dateline() -> None:
     """The test page's related stories, after the article, are each stamped "3 hours ago"."""
-    title = "Council extends night buses to the northern suburbs"
-    page = score_text(_page(title, PROSE_EN[:3]).replace("Jun 18, 2023, 10:24 AM", ""), fetched_at=FETCHED)
+    page = score_text(_dated("", PROSE_EN[:3]), fetched_at=FETCHED)
     assert page.article(page.keep()).published_at is None
 
 
 def test_a_dateline_without_a_year_takes_the_year_of_the_fetch_without_a_copyright_notice() -> None:
-    title = "Council extends night buses to the northern suburbs"
-    raw = _page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM", "Posted Nov 19, 6:51 AM")
-    page = score_text(raw.replace("\u00a9 2023 The Example Gazette", ""), fetched_at=FETCHED)
+    page = score_text(_dated("Posted Nov 19, 6:51 AM", notice=""), fetched_at=FETCHED)
     assert page.article(page.keep()).published_at == "2019-11-19"
 
 
 def test_a_dateline_without_a_year_takes_the_year_of_the_pages_copyright_notice() -> None:
     """Sites write this year's dates without the year ("Posted Nov 19, 6:51 AM"); the page's copyright
     notice states the year it was served in."""
-    title = "Council extends night buses to the northern suburbs"
-    page = _page(title, PROSE_EN).replace("Jun 18, 2023, 10:24 AM", "Posted Nov 19, 6:51 AM")
-    notice = "\u00a9 2023 The Example Gazette"
-    assert clean_text(page.replace(notice, "")).published_at is None
-    article = clean_text(page.replace(notice, "Copyright © 2012-2019 Example Media. All rights reserved."))
+    assert clean_text(_dated("Posted Nov 19, 6:51 AM", notice="")).published_at is None
+    notice = "Copyright © 2012-2019 Example Media. All rights reserved."
+    article = clean_text(_dated("Posted Nov 19, 6:51 AM", notice=notice))
     assert article.published_at == "2019-11-19"
     assert _removed(article, "Posted Nov 19, 6:51 AM") == "meta"
 
