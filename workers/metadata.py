@@ -331,6 +331,8 @@ ZONE_OFFSETS = {
     "HST": -10, "AKST": -9, "AKDT": -8, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "CST": -6, "CDT": -5,
     "EST": -5, "EDT": -4,
 }  # fmt: skip
+# The zones of the United States, where numeric dates are written month first.
+US_ZONES = frozenset(["HST", "AKST", "AKDT", "PST", "PDT", "MST", "MDT", "CST", "CDT", "EST", "EDT"])
 # A clock time with its zone: "2:26 PM HST", "11:26 pm EST", "19:14 GMT", "10:24 a.m. EDT".
 ZONED_CLOCK = re.compile(
     r"(?<![\d:])(\d{1,2}):(\d{2})(?::\d{2})?\s*(?:([aApP])\.?\s?[mM]\.?)?\s*("
@@ -342,15 +344,18 @@ ZONED_CLOCK = re.compile(
 def parse_date(text: str, year: int | None = None) -> str | None:
     """ISO date (YYYY-MM-DD) written in a line such as "Jun 18, 2023, 10:24 AM", "22 de outubro de
     2010", "18.06.2023" or "2023年6月18日"; None when the line holds no complete date. Slash dates
-    are read day first unless that is impossible, as most of the world writes them. When the line also
-    gives the time in a known zone ("November 18, 2019 at 2:26 PM HST"), the moment in UTC instead
+    are read day first unless that is impossible, as most of the world writes them, but month first
+    beside a clock time in a US zone ("11/05/19 06:56 AM EST"). When the line also gives the time in a
+    known zone ("November 18, 2019 at 2:26 PM HST"), the moment in UTC instead
     (2019-11-19T00:26:00+00:00): a page's local date is another day in UTC for a few hours of each day,
     and the story window is measured in UTC. ``year`` completes a date written without one."""
     text = GLUED_CLOCK.sub(r"\1 ", text)
-    day = _parse_day(text) if ANY_YEAR.search(text) else None
+    clock = ZONED_CLOCK.search(text) if ":" in text else None
+    month_first = clock is not None and clock.group(4) in US_ZONES
+    day = _parse_day(text, month_first) if ANY_YEAR.search(text) else None
     if day is None and ":" in text:
-        day = _parse_clocked_day(text, year)
-    if day is None or (clock := ZONED_CLOCK.search(text)) is None:
+        day = _parse_clocked_day(text, year, month_first)
+    if day is None or clock is None:
         return day
     hour, minute = int(clock.group(1)), int(clock.group(2))
     if clock.group(3):
@@ -361,7 +366,7 @@ def parse_date(text: str, year: int | None = None) -> str | None:
     return (local - timedelta(hours=ZONE_OFFSETS[clock.group(4)])).replace(tzinfo=UTC).isoformat()
 
 
-def _parse_day(text: str) -> str | None:
+def _parse_day(text: str, month_first: bool) -> str | None:
     """The ISO date of a line that holds a year (see parse_date)."""
     if m := ISO_DATE.search(text):
         return _iso(int(m.group(1)), int(m.group(3)), int(m.group(4)))
@@ -374,15 +379,15 @@ def _parse_day(text: str) -> str | None:
     if m and _fold(m.group(1)) in MONTHS:
         return _iso(int(m.group(3)), MONTHS[_fold(m.group(1))], int(m.group(2)))
     if m := DMY_NUMERIC.search(text):
-        return _day_first(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return _numeric(int(m.group(1)), int(m.group(2)), int(m.group(3)), month_first)
     return None
 
 
-def _parse_clocked_day(text: str, year: int | None) -> str | None:
+def _parse_clocked_day(text: str, year: int | None, month_first: bool) -> str | None:
     """The ISO date of a line whose date has a two-digit year or, given ``year``, none, followed by a
     clock time (see SHORT_YEAR_NUMERIC)."""
     if m := SHORT_YEAR_NUMERIC.search(text):
-        return _day_first(int(m.group(1)), int(m.group(3)), 2000 + int(m.group(4)))
+        return _numeric(int(m.group(1)), int(m.group(3)), 2000 + int(m.group(4)), month_first)
     if year is None:
         return None
     m = MONTH_DAY_CLOCK.search(text)
@@ -394,9 +399,11 @@ def _parse_clocked_day(text: str, year: int | None) -> str | None:
     return None
 
 
-def _day_first(first: int, second: int, year: int) -> str | None:
-    """A numeric date read day first unless that is impossible, as most of the world writes them."""
-    day, month = (second, first) if second > 12 else (first, second)
+def _numeric(first: int, second: int, year: int, month_first: bool) -> str | None:
+    """A numeric date read day first, or ``month_first``, unless that order is impossible."""
+    month, day = (first, second) if month_first else (second, first)
+    if month > 12:
+        month, day = day, month
     return _iso(year, month, day)
 
 
