@@ -947,6 +947,15 @@ def test_a_dateline_without_a_year_takes_the_year_of_the_fetch_without_a_copyrig
     assert page.article(page.keep()).published_at == "2019-11-19"
 
 
+@pytest.mark.parametrize("notice", ["", "\u00a9 2020 The Example Gazette"], ids=["no notice", "this year's"])
+def test_a_dateline_without_a_year_is_never_after_the_fetch(notice: str) -> None:
+    """Fetched on January 2, a page's "Dec 30" is last year's, whichever year its notice states."""
+    page = score_text(
+        _dated("Posted Dec 30, 9:15 PM", notice=notice), fetched_at=datetime(2020, 1, 2, tzinfo=UTC)
+    )
+    assert page.article(page.keep()).published_at == "2019-12-30"
+
+
 def test_a_dateline_without_a_year_takes_the_year_of_the_pages_copyright_notice() -> None:
     """Sites write this year's dates without the year ("Posted Nov 19, 6:51 AM"); the page's copyright
     notice states the year it was served in."""

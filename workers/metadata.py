@@ -479,12 +479,22 @@ def find_date_line(
 ) -> tuple[int, str] | None:
     """The short line nearest the headline or the article start that parses as a date (among the
     eligible ones); a date written without its year takes the year of the page's copyright notice, else
-    the year the page was fetched in. Given when the page was fetched, a dateline written relative to then
-    ("3 hours ago", "Yesterday 2:45 PM") is read too, when no line states the date, and only above the
-    article or as its first line (the last anchor): below it such timestamps are the related stories' and
-    the comments'."""
+    the year the page was fetched in, and the year before when that would put it after the fetch
+    ("Dec 30, 9:15 PM" fetched on January 2). Given when the page was fetched, a dateline written relative
+    to then ("3 hours ago", "Yesterday 2:45 PM") is read too, when no line states the date, and only above
+    the article or as its first line (the last anchor): below it such timestamps are the related stories'
+    and the comments'."""
     year = _copyright_year(blocks) or (fetched_at.year if fetched_at else None)
-    found = _first_near(blocks, anchors, lambda text: _date_of_line(text, year), eligible)
+
+    def read(text: str) -> str | None:
+        found = _date_of_line(text, year)
+        if year is None or found is None or fetched_at is None or found[:10] <= fetched_at.date().isoformat():
+            return found
+        return (
+            _date_of_line(text, year - 1) if _date_of_line(text) is None else found
+        )  # completed: a year back
+
+    found = _first_near(blocks, anchors, read, eligible)
     if found is not None or fetched_at is None:
         return found
     start = anchors[-1]
