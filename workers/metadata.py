@@ -464,9 +464,9 @@ def _date_of_line(text: str, year: int | None = None) -> str | None:
     day, the 18th, is not before."""
     if len(text) > 120 or not has_digit(text) or (final_stop(text) and len(text.split()) > 8):
         return None
-    if (whole := parse_date(text, year)) is None:
-        return None
-    parts = [found for part in _DATELINE_PARTS.split(text) if (found := parse_date(part, year))]
+    if (whole := parse_date(text, year)) is None or len(pieces := _DATELINE_PARTS.split(text)) == 1:
+        return whole
+    parts = [found for part in pieces if (found := parse_date(part, year))]
     comparable = len(parts) > 1 and len({len(found) for found in parts}) == 1  # ISO days are 10 long
     return min(parts, key=to_timestamp) if comparable else whole
 
@@ -490,9 +490,8 @@ def find_date_line(
         found = _date_of_line(text, year)
         if year is None or found is None or fetched_at is None or found[:10] <= fetched_at.date().isoformat():
             return found
-        return (
-            _date_of_line(text, year - 1) if _date_of_line(text) is None else found
-        )  # completed: a year back
+        # after the fetch: a year back, if the year is the one completed rather than the line's own
+        return found if _date_of_line(text) is not None else _date_of_line(text, year - 1)
 
     found = _first_near(blocks, anchors, read, eligible)
     if found is not None or fetched_at is None:
