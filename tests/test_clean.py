@@ -391,6 +391,35 @@ def test_a_gallery_inside_the_article_does_not_split_it() -> None:
     assert keep.tolist() == [False, True, True, *[False] * len(gallery), True, True, True, False]
 
 
+def test_a_widget_the_page_shows_twice_does_not_extend_a_short_article_over_it() -> None:
+    """A related-stories carousel rendered twice after a short article: its headlines score like the
+    article's lines, but a run of them the page repeats line for line is no evidence of the article."""
+    related = [
+        "Records fall as the city swim team wins its title",
+        "Blue Valley wins the state title for a third year",
+        "Video: signing day at the high schools",
+    ]
+    texts = ["Menu", *PROSE_EN[:2], *related, "Sponsored", *related, "About us"]
+    blocks = [Block(i, t, True, True) for i, t in enumerate(texts)]
+    scores = np.array([0.02, 0.9, 0.9, 0.7, 0.7, 0.7, 0.1, 0.7, 0.7, 0.7, 0.03])
+    keep = SMOOTHING.keep(scores, blocks)
+    assert keep.tolist() == [False, True, True, *[False] * 8]
+
+
+def test_items_an_article_repeats_between_its_paragraphs_are_kept_by_their_scores() -> None:
+    """A meal plan that gives the same recipe on two days repeats its lines inside the article."""
+    recipe = [
+        "Overnight oats with blueberries",
+        "One cup of almond milk, warmed",
+        "Drink within an hour of waking",
+    ]
+    texts = ["Menu", PROSE_EN[0], *recipe, PROSE_EN[1], *recipe, PROSE_EN[2], "About us"]
+    blocks = [Block(i, t, True, True) for i, t in enumerate(texts)]
+    scores = np.array([0.02, 0.9, 0.3, 0.3, 0.3, 0.9, 0.3, 0.3, 0.3, 0.9, 0.03])
+    keep = SMOOTHING.keep(scores, blocks)
+    assert keep.tolist() == [False, *[True] * 9, False]
+
+
 def test_where_no_line_reads_like_the_article_the_best_line_is_kept() -> None:
     """One short paragraph at the foot of a portal's menus can score below the level the article's run
     needs; the densest run is then the least bad menu label, and the page would have no article."""

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
-from itertools import compress, islice, repeat
+from itertools import compress, islice, pairwise, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -259,6 +259,10 @@ TABLE_NUMBERS_SHARE = 0.2
 TABLE_MIN_LINES = 6
 NUMBER_CELL_CHARS = 16
 _NUMBER_CELL = re.compile(r"[\d.,%]*\d[\d.,%]*")
+# A widget the page shows twice (see repeated_runs): at least REPEATED_RUN_LINES lines in a row, each of
+# at least REPEATED_RUN_WORDS words and no sentence end, that the page repeats in the same order.
+REPEATED_RUN_LINES = 3
+REPEATED_RUN_WORDS = 3
 _QUOTES = '"“”«»„'
 _SEPARATOR_CHARS = "|•·»›/"
 
@@ -904,7 +908,8 @@ class Smoothing:
     at least ``inside`` within it, and outside it only what scores at least ``outside``. The items of a
     list that a line of the article announces (introduced_lists) never weigh against the article in that
     choice, and are kept whole when the line announcing them is; nor do the cells of tables (see
-    tables), which are kept by their scores.
+    tables), which are kept by their scores. A widget the page shows twice (repeated_runs) weighs
+    nothing either way.
 
     Lines ``known`` as the stream's boilerplate (seen in many unrelated articles, workers.boilerplate)
     are no evidence of where the article is: they weigh nothing when the region is chosen, so that a
@@ -942,6 +947,7 @@ class Smoothing:
         intro = introduced_lists(blocks, scores, self.run_level, run)
         listed = intro >= 0
         weights = np.where(listed | tables(blocks, run), np.maximum(weights, 0.0), weights)
+        weights = np.where(repeated_runs(blocks), 0.0, weights)
         if inline is not None:
             weights = np.where(inline, 0.0, weights)
         evidence = scores
@@ -987,6 +993,30 @@ def tight_run_ids(blocks: list[Block]) -> np.ndarray:
     the page: lists and tables are tight runs."""
     run_ends = np.fromiter(map(attrgetter("blank_after"), blocks), bool, len(blocks))
     return np.concatenate(([0], np.cumsum(run_ends[:-1])))
+
+
+def repeated_runs(blocks: list[Block]) -> np.ndarray:
+    """Which blocks lie in a run of headline-shaped lines (REPEATED_RUN_WORDS words or more, no sentence
+    end) that the page repeats line for line: a widget shown twice, such as a related-stories carousel
+    rendered once per screen size. Its headlines score like a short article's lines, and would extend
+    the article over them; they weigh nothing when the article's run is chosen (see Smoothing.keep),
+    so that a meal plan that repeats its recipes inside the article still keeps them by their scores.
+    A line's offset to the next copy of it is the same along a repeated run."""
+    n = len(blocks)
+    offset = np.zeros(n, dtype=np.int64)
+    last: dict[str, int] = {}
+    for i, b in enumerate(blocks):
+        if b.text.count(" ") >= REPEATED_RUN_WORDS - 1 and not final_stop(b.text):
+            if b.text in last:
+                offset[last[b.text]] = i - last[b.text]
+            last[b.text] = i
+    found = np.zeros(n, dtype=bool)
+    bounds = np.concatenate(([0], np.flatnonzero(np.diff(offset)) + 1, [n])).tolist()
+    for start, end in pairwise(bounds):
+        if offset[start] and end - start >= REPEATED_RUN_LINES:
+            found[start:end] = True
+            found[start + offset[start] : end + offset[start]] = True
+    return found
 
 
 def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float, run: np.ndarray) -> np.ndarray:
