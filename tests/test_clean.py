@@ -420,6 +420,31 @@ def test_items_an_article_repeats_between_its_paragraphs_are_kept_by_their_score
     assert keep.tolist() == [False, *[True] * 9, False]
 
 
+def test_a_numbered_list_the_article_keeps_an_item_of_is_kept_whole() -> None:
+    """A list article's items score low, but numbered in order from 1 they are one list, kept with the
+    lines between them when the article keeps any of it; another numbered list in the chrome is not."""
+    texts = [
+        "Menu",
+        PROSE_EN[0],
+        "1) The night bus to the airport",
+        "https://example.com/airport",
+        "2) The tram to the stadium",
+        "https://example.com/stadium",
+        "3) The ferry to the islands",
+        "https://example.com/islands",
+        PROSE_EN[1],
+        "Most read",
+        "1. Council budget approved",
+        "2. New school opens",
+        "3. Weather warning issued",
+        "About us",
+    ]
+    blocks = [Block(i, t, True, True) for i, t in enumerate(texts)]
+    scores = np.array([0.02, 0.9, 0.6, 0.15, 0.05, 0.15, 0.04, 0.15, 0.9, 0.01, 0.02, 0.02, 0.02, 0.01])
+    keep = SMOOTHING.keep(scores, blocks)
+    assert keep.tolist() == [False, *[True] * 8, *[False] * 5]
+
+
 def test_where_no_line_reads_like_the_article_the_best_line_is_kept() -> None:
     """One short paragraph at the foot of a portal's menus can score below the level the article's run
     needs; the densest run is then the least bad menu label, and the page would have no article."""

@@ -259,6 +259,11 @@ TABLE_NUMBERS_SHARE = 0.2
 TABLE_MIN_LINES = 6
 NUMBER_CELL_CHARS = 16
 _NUMBER_CELL = re.compile(r"[\d.,%]*\d[\d.,%]*")
+# A numbered list (see numbered_lists): items that start "1." or "1)" and count up by one, at least
+# NUMBERED_MIN_ITEMS of them, each at most NUMBERED_ITEM_GAP lines below the one before.
+_NUMBERED_ITEM = re.compile(r"(\d{1,3})[.)] ")
+NUMBERED_MIN_ITEMS = 3
+NUMBERED_ITEM_GAP = 3
 # A widget the page shows twice (see repeated_runs): at least REPEATED_RUN_LINES lines in a row, each of
 # at least REPEATED_RUN_WORDS words and no sentence end, that the page repeats in the same order.
 REPEATED_RUN_LINES = 3
@@ -907,9 +912,10 @@ class Smoothing:
     paragraphs before it) or whole sentences scoring at least WHOLE_SENTENCE_LEVEL, keep what scores
     at least ``inside`` within it, and outside it only what scores at least ``outside``. The items of a
     list that a line of the article announces (introduced_lists) never weigh against the article in that
-    choice, and are kept whole when the line announcing them is; nor do the cells of tables (see
-    tables), which are kept by their scores. A widget the page shows twice (repeated_runs) weighs
-    nothing either way.
+    choice, and are kept whole when the line announcing them is; nor do the lines of numbered lists
+    (numbered_lists), kept whole when any of their lines is, nor the cells of tables (see tables),
+    which are kept by their scores. A widget the page shows twice (repeated_runs) weighs nothing
+    either way.
 
     Lines ``known`` as the stream's boilerplate (seen in many unrelated articles, workers.boilerplate)
     are no evidence of where the article is: they weigh nothing when the region is chosen, so that a
@@ -946,7 +952,9 @@ class Smoothing:
         run = tight_run_ids(blocks)
         intro = introduced_lists(blocks, scores, self.run_level, run)
         listed = intro >= 0
-        weights = np.where(listed | tables(blocks, run), np.maximum(weights, 0.0), weights)
+        numbered = numbered_lists(blocks)
+        in_lists = listed | tables(blocks, run) | (numbered >= 0)
+        weights = np.where(in_lists, np.maximum(weights, 0.0), weights)
         weights = np.where(repeated_runs(blocks), 0.0, weights)
         if inline is not None:
             weights = np.where(inline, 0.0, weights)
@@ -978,6 +986,8 @@ class Smoothing:
         keep = (inside & (scores >= self.inside)) | (evidence >= self.outside)
         # and a kept line's list is kept whole, but for items cut by rule or known as boilerplate
         keep[listed] |= keep[intro[listed]] & (evidence[listed] > 0)
+        in_kept_list = np.isin(numbered, numbered[keep & (numbered >= 0)])
+        keep |= (numbered >= 0) & in_kept_list & (evidence > 0)
         if thread_lines is not None and (cut := _thread_start(keep, thread_lines)) is not None:
             keep[cut:] = False
             # and before the thread's first timestamp, its heading and the first commenter's name
@@ -1043,6 +1053,28 @@ def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float, run:
         ):
             intro[first : last + 1] = i
     return intro
+
+
+def numbered_lists(blocks: list[Block]) -> np.ndarray:
+    """Per block, the index of the first item of the numbered list it lies in (from its first item to its
+    last, the lines between items included), else -1. A list article ("1) Lego Star Wars …", each item
+    followed by its link or description) numbers its items in order from 1; the items are short, read
+    like no sentence and score low, yet a list the article keeps one line of is the article's (see
+    Smoothing.keep)."""
+    lists: list[list[int]] = []  # the block indices of each list's items
+    for i, b in enumerate(blocks):
+        if not b.text[0].isdigit() or (m := _NUMBERED_ITEM.match(b.text)) is None:
+            continue
+        items = lists[-1] if lists else []
+        if items and int(m[1]) == len(items) + 1 and i - items[-1] <= NUMBERED_ITEM_GAP:
+            items.append(i)
+        elif m[1] == "1":
+            lists.append([i])
+    numbered = np.full(len(blocks), -1)
+    for items in lists:
+        if len(items) >= NUMBERED_MIN_ITEMS:
+            numbered[items[0] : items[-1] + 1] = items[0]
+    return numbered
 
 
 def tables(blocks: list[Block], run: np.ndarray) -> np.ndarray:
