@@ -208,6 +208,17 @@ def test_a_list_announced_by_the_article_is_kept_and_the_article_goes_on_after_i
     assert keep.tolist() == [False, True, True, *[True] * len(FOODS), True, False, False]
 
 
+def test_a_list_the_article_announces_and_goes_on_after_is_kept_however_low_its_items_score() -> None:
+    """A model that never saw the site may score every item near nothing; the paragraph after the list
+    still reads like the article, which a link list announced by chrome is not followed by."""
+    texts = ["Menu", PROSE_EN[0], "The plan allows these foods in its first two weeks:", *FOODS, PROSE_EN[1]]
+    texts += ["More stories", "Contact"]
+    items = set(range(3, 3 + len(FOODS)))
+    scores = np.array([0.02, 0.95, 0.8, *[0.02] * len(FOODS), 0.9, 0.03, 0.01])
+    keep = SMOOTHING.keep(scores, _tight_blocks(texts, items))
+    assert keep.tolist() == [False, True, True, *[True] * len(FOODS), True, False, False]
+
+
 def test_a_table_announced_by_the_article_is_kept_though_its_cells_score_nothing() -> None:
     cells = [
         "Pos.",

@@ -250,7 +250,9 @@ THREAD_MIN_FOLLOWING = 2
 # it, have a median score of at least LIST_ITEMS_LEVEL, or are numbers in at least TABLE_NUMBERS_SHARE of
 # them (a table flattened one cell per line, whose cells score near 0). On the dev pages the lists so
 # announced in articles have median item scores of 0.09 to 0.31, while the link lists that chrome
-# announces ("Related coverage from …:", "Follow us on:") score 0.00 to 0.02.
+# announces ("Related coverage from …:", "Follow us on:") score 0.00 to 0.02. A list after which the
+# article goes on (the next line scores at least the run level) is the article's whatever its items
+# score: models that never saw a site (page-level cross-validation) scored a diet's food list 0.015.
 LIST_INTRO_WORDS = 3
 LIST_ITEMS_LEVEL = 0.05
 TABLE_NUMBERS_SHARE = 0.2
@@ -1033,8 +1035,9 @@ def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float, run:
     """Per block, the index of the line that announces the list it is an item of, else -1. "Allowed
     foods:", "Standings after 36 races:" end a sentence of the article with a colon and go on in a list
     or a table: its items are short, end like no sentence and score low, yet belong to the article (see
-    LIST_INTRO_WORDS for what qualifies). The list is the run of tight lines (``run``, see
-    tight_run_ids) that starts after the announcing line, with or without a blank line before it."""
+    LIST_INTRO_WORDS for what qualifies, and when the article goes on after them, whatever they
+    score). The list is the run of tight lines (``run``, see tight_run_ids) that starts after the
+    announcing line, with or without a blank line before it."""
     intro = np.full(len(blocks), -1)
     announcing = [
         i
@@ -1047,9 +1050,11 @@ def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float, run:
             continue  # nothing follows, or one paragraph does
         last = int(run.searchsorted(run[first], side="right")) - 1
         items = blocks[first : last + 1]
+        goes_on = last + 1 < len(blocks) and scores[last + 1] >= level
         if (
             np.median(scores[first : last + 1]) >= LIST_ITEMS_LEVEL
             or _number_share(items) >= TABLE_NUMBERS_SHARE
+            or goes_on
         ):
             intro[first : last + 1] = i
     return intro
