@@ -1016,12 +1016,15 @@ def repeated_runs(blocks: list[Block]) -> np.ndarray:
     A line's offset to the next copy of it is the same along a repeated run."""
     n = len(blocks)
     offset = np.zeros(n, dtype=np.int64)
+    texts = list(map(attrgetter("text"), blocks))
+    counts = Counter(texts)
     last: dict[str, int] = {}
-    for i, b in enumerate(blocks):
-        if b.text.count(" ") >= REPEATED_RUN_WORDS - 1 and not final_stop(b.text):
-            if b.text in last:
-                offset[last[b.text]] = i - last[b.text]
-            last[b.text] = i
+    for i in [i for i, text in enumerate(texts) if counts[text] > 1]:
+        text = texts[i]
+        if text.count(" ") >= REPEATED_RUN_WORDS - 1 and not final_stop(text):
+            if text in last:
+                offset[last[text]] = i - last[text]
+            last[text] = i
     found = np.zeros(n, dtype=bool)
     bounds = np.concatenate(([0], np.flatnonzero(np.diff(offset)) + 1, [n])).tolist()
     for start, end in pairwise(bounds):
