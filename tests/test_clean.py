@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
-from workers.blocks import LOCAL_FEATURES, Block, Smoothing, local_features, segment
+from workers.blocks import LOCAL_FEATURES, Block, Smoothing, local_features, numbered_lists, segment
 from workers.clean import CleanArticle, clean_html, clean_text, normalise_line, score_text
 from workers.furniture import alphabetical_list, photo_credit, repeated_labels
 from workers.metadata import parse_byline, parse_date
@@ -796,6 +796,47 @@ def test_labelled_lines_and_stop_words_are_read_from_their_shape() -> None:
     assert column["ends_colon"] == [0.0, 1.0, 0.0, 0.0]
     assert column["ends_paren"] == [0.0, 0.0, 1.0, 0.0]
     assert column["stop_ratio"][3] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    ("items", "listed"),
+    [
+        (["1. Interlagos", "2. Curitiba", "3. Velopark"], True),
+        (["1) Interlagos", "2) Curitiba", "3) Velopark"], True),
+        (["1a etapa: Interlagos", "2a etapa: Curitiba", "3a etapa: Velopark"], True),
+        (["1st round: Interlagos", "2nd round: Curitiba", "3rd round: Velopark"], True),
+        (["1º GP: Interlagos", "2º GP: Curitiba", "3º GP: Velopark"], True),
+        (["1. Interlagos", "3. Curitiba", "4. Velopark"], False),  # not counted in order
+        (["2. Interlagos", "3. Curitiba", "4. Velopark"], False),  # not counted from 1
+        (["10 de março: Interlagos", "11 de março: Curitiba", "12 de março: Velopark"], False),
+        (["1D printing", "2D printing", "3 printing"], False),
+    ],
+)
+def test_a_numbered_list_counts_its_items_in_order_from_one_in_any_numbering(
+    items: list[str], listed: bool
+) -> None:
+    blocks = [Block(i, text, False, False) for i, text in enumerate(["Menu", *items, "Contact"])]
+    assert numbered_lists(blocks).tolist() == [-1, *[1 if listed else -1] * len(items), -1]
+
+
+def test_an_article_that_is_all_numbered_list_is_an_article_under_its_headline() -> None:
+    """A season's calendar: no line reads like a sentence, yet a list numbered in order is no menu. The
+    list is the body (not bylines under the headline), and its first item is not the headline."""
+    rounds = [
+        f"{n}{suffix} round: {day} March – {track}"
+        for n, suffix, day, track in (
+            (1, "st", 10, "Interlagos"),
+            (2, "nd", 17, "Curitiba"),
+            (3, "rd", 24, "Velopark"),
+            (4, "th", 31, "Londrina"),
+        )
+    ]
+    raw = "\n".join([*NAV, "", "The stock car calendar for 2018", "", *rounds, "", "About us", "Contact"])
+    page = score_text(raw)
+    keep = np.array([b.text in rounds for b in page.blocks])
+    article = page.article(keep)
+    assert _paragraphs(article) == rounds
+    assert article.title == "The stock car calendar for 2018"
 
 
 def test_page_of_menu_labels_has_no_article() -> None:

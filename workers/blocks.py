@@ -261,9 +261,10 @@ TABLE_NUMBERS_SHARE = 0.2
 TABLE_MIN_LINES = 6
 NUMBER_CELL_CHARS = 16
 _NUMBER_CELL = re.compile(r"[\d.,%]*\d[\d.,%]*")
-# A numbered list (see numbered_lists): items that start "1." or "1)" and count up by one, at least
-# NUMBERED_MIN_ITEMS of them, each at most NUMBERED_ITEM_GAP lines below the one before.
-_NUMBERED_ITEM = re.compile(r"(\d{1,3})[.)] ")
+# A numbered list (see numbered_lists): items that start "1." or "1)", or an ordinal ("1st", "1a", "1º"),
+# and count up by one, at least NUMBERED_MIN_ITEMS of them, each at most NUMBERED_ITEM_GAP lines below
+# the one before.
+_NUMBERED_ITEM = re.compile(r"(\d{1,3})(?:[.)]|[^\W\d_]{1,2}|[ºª]) ")
 NUMBERED_MIN_ITEMS = 3
 NUMBERED_ITEM_GAP = 3
 # A widget the page shows twice (see repeated_runs): at least REPEATED_RUN_LINES lines in a row, each of
@@ -1066,9 +1067,10 @@ def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float, run:
 def numbered_lists(blocks: list[Block]) -> np.ndarray:
     """Per block, the index of the first item of the numbered list it lies in (from its first item to its
     last, the lines between items included), else -1. A list article ("1) Lego Star Wars …", each item
-    followed by its link or description) numbers its items in order from 1; the items are short, read
-    like no sentence and score low, yet a list the article keeps one line of is the article's (see
-    Smoothing.keep)."""
+    followed by its link or description; a season's calendar, "1a etapa: 10 de março – Interlagos")
+    numbers its items in order from 1; the items are short, read like no sentence and score low, yet a
+    list the article keeps one line of is the article's (see Smoothing.keep), and may be all of it (see
+    workers.clean)."""
     lists: list[list[int]] = []  # the block indices of each list's items
     for i, b in enumerate(blocks):
         if not b.text[0].isdigit() or (m := _NUMBERED_ITEM.match(b.text)) is None:

@@ -31,6 +31,7 @@ from workers.blocks import (
     final_stop,
     has_digit,
     load_model,
+    numbered_lists,
     rejoin,
     segment,
     stop_words,
@@ -129,9 +130,11 @@ class ScoredText:
 
     def article(self, keep: np.ndarray) -> CleanArticle:
         """The article those decisions make. A page where no kept line reads like a sentence (ends like
-        one, or is as long as a short one) has no article: on a page of menu labels the classifier still
-        ranks one label above the others."""
-        if not any(_reads_like_a_sentence(self.blocks[i].text) for i in np.flatnonzero(keep)):
+        one, or is as long as a short one) or lies in a numbered list has no article: on a page of menu
+        labels the classifier still ranks one label above the others, while a calendar or a ranking
+        may be an article that is all list."""
+        listed = numbered_lists(self.blocks) >= 0
+        if not any(listed[i] or _reads_like_a_sentence(self.blocks[i].text) for i in np.flatnonzero(keep)):
             raise ValueError("no article text found: no line the classifier kept reads like a sentence")
         return _assemble(
             self.blocks,
@@ -265,9 +268,12 @@ def _assemble(
     if not kept:
         raise ValueError("no article text found: every line looks like page chrome")
     body_start = kept[0]
+    listed = numbered_lists(blocks) >= 0
     title_idx = None
     if title is None:
-        title_idx = metadata.find_title(blocks, kept, stop_words(language), first_line=headline is None)
+        # the article's first line may be its headline, but not when it is a list's first item
+        first_line = headline is None and not listed[body_start]
+        title_idx = metadata.find_title(blocks, kept, stop_words(language), first_line=first_line)
         title = blocks[title_idx].text if title_idx is not None else None
     anchors = [body_start] if title_idx is None else [title_idx, body_start]
     texts = [b.text for b in blocks]
@@ -275,7 +281,7 @@ def _assemble(
     if headline is not None:
         titles |= _title_rows(texts, headline)
         title = headline
-    meta = _header_lines(blocks, kept, title_idx)
+    meta = _header_lines(blocks, kept, title_idx, listed)
     # a dated line the classifier kept below the article's first sentence is in the article's text (an
     # embedded post's "— Name (@handle) November 18, 2019"), not its dateline
     prose_start = next((i for i in kept if _reads_like_a_sentence(texts[i])), len(blocks))
@@ -324,16 +330,19 @@ def _assemble(
     return CleanArticle("\n\n".join(body), title, date, removed, language, byline)
 
 
-def _header_lines(blocks: list[Block], kept: list[int], title_idx: int | None) -> set[int]:
-    """Kept lines between the headline and the first paragraph of prose: bylines, datelines and
-    kickers, which are about the article rather than part of it."""
+def _header_lines(
+    blocks: list[Block], kept: list[int], title_idx: int | None, listed: np.ndarray
+) -> set[int]:
+    """Kept lines between the headline and the first paragraph of prose or the first line of a numbered
+    list (``listed``, see numbered_lists): bylines, datelines and kickers, which are about the article
+    rather than part of it."""
     if title_idx is None:
         return set()
     header = set()
     for i in kept:
         if i <= title_idx:
             continue
-        if len(TOKEN.findall(blocks[i].text)) >= HEADER_MAX_WORDS:
+        if listed[i] or len(TOKEN.findall(blocks[i].text)) >= HEADER_MAX_WORDS:
             break
         header.add(i)
     return header
