@@ -476,6 +476,24 @@ def test_a_whole_sentence_beside_the_article_joins_it_and_a_label_or_a_caption_d
     assert keep.tolist() == [False, False, True, True, False, False]
 
 
+@pytest.mark.parametrize(("scores", "joins"), [((0.25, 0.2, 0.4, 0.56), True), ((0.1, 0.1, 0.2, 0.3), False)])
+def test_a_closing_sentence_wrapped_at_its_commas_joins_the_article_as_a_whole_sentence_does(
+    scores: tuple[float, ...], joins: bool
+) -> None:
+    """A Japanese blog breaks its lines at "、": no line of its closing sentence is whole, the sentence
+    is, and joins the article when its lines' mean score is as high as a whole sentence's must be."""
+    wrapped = [
+        "また、その他にも、",
+        "もとの商品に付された商標を剥奪抹消した商品を販売する行為や、",
+        "権利者の意思に基づくことなく、もとの商品を小分けにして販売するような行為は、",
+        "商標権侵害と判断される場合があります。",
+    ]
+    texts = ["Menu", PROSE_EN[0], PROSE_EN[1], *wrapped, "関連記事", "Contact"]
+    blocks = [Block(i, t, True, True) for i, t in enumerate(texts)]
+    keep = SMOOTHING.keep(np.array([0.02, 0.9, 0.9, *scores, 0.01, 0.01]), blocks)
+    assert keep.tolist() == [False, True, True, *[joins] * len(wrapped), False, False]
+
+
 def test_every_long_sentence_is_kept_and_chrome_is_not() -> None:
     article = clean_text(_page("Council extends night buses to the northern suburbs", PROSE_EN))
     assert _paragraphs(article) == PROSE_EN

@@ -242,6 +242,10 @@ LETTERS = re.compile(r"[^\W\d_]+")
 # scoring at least WHOLE_SENTENCE_LEVEL (a photo caption with its credit scores less).
 WHOLE_SENTENCE_CHARS = 60
 WHOLE_SENTENCE_LEVEL = 0.3
+# A sentence wrapped over lines that end in a comma (a Japanese blog breaks its lines at "、") joins the
+# article after it as a whole sentence does, judged by its lines' mean score, over at most this many lines.
+WRAPPED_SENTENCE_LINES = 5
+_COMMAS = ",、，"
 # Dated template lines that must follow the first one within what was kept for it to start a comment
 # thread there (see _thread_start).
 THREAD_MIN_FOLLOWING = 2
@@ -912,7 +916,8 @@ class Smoothing:
     stretch of blocks whose scores most exceed ``run_level`` (each block weighted by its length to the
     power ``length_power``, so one long paragraph outweighs a few short teasers), widen it over adjacent
     blocks scoring at least ``edge`` (a closing sentence followed by furniture scores lower than the
-    paragraphs before it) or whole sentences scoring at least WHOLE_SENTENCE_LEVEL, keep what scores
+    paragraphs before it) or whole sentences scoring at least WHOLE_SENTENCE_LEVEL (after it, also one
+    wrapped over lines that end in commas, see WRAPPED_SENTENCE_LINES), keep what scores
     at least ``inside`` within it, and outside it only what scores at least ``outside``. The items of a
     list that a line of the article announces (introduced_lists) never weigh against the article in that
     choice, and are kept whole when the line announcing them is; nor do the lines of numbered lists
@@ -980,10 +985,26 @@ class Smoothing:
                 evidence[i] >= WHOLE_SENTENCE_LEVEL and _whole_sentence(blocks[i].text)
             )
 
+        def wrapped_sentence(i: int) -> int | None:
+            # the last line of a sentence that starts at line i and goes on over lines ending in a
+            # comma (a blog that wraps its sentences there), when it would join as one line would
+            j = i
+            while j < min(i + WRAPPED_SENTENCE_LINES, len(blocks)) - 1 and blocks[j].text[-1] in _COMMAS:
+                j += 1
+            whole = sum(len(b.text) for b in blocks[i : j + 1]) >= WHOLE_SENTENCE_CHARS
+            if j == i or not (whole and final_stop(blocks[j].text)):
+                return None
+            return j if evidence[i : j + 1].mean() >= WHOLE_SENTENCE_LEVEL else None
+
         while start > 0 and joins(start - 1):
             start -= 1
-        while end < len(scores) - 1 and joins(end + 1):
-            end += 1
+        while end < len(scores) - 1:
+            if joins(end + 1):
+                end += 1
+            elif (last := wrapped_sentence(end + 1)) is not None:
+                end = last
+            else:
+                break
         idx = np.arange(len(blocks))
         inside = (idx >= start) & (idx <= end)
         keep = (inside & (scores >= self.inside)) | (evidence >= self.outside)
