@@ -240,9 +240,10 @@ def test_a_table_announced_by_the_article_is_kept_though_its_cells_score_nothing
     assert keep.tolist() == [False, True, True, *[True] * len(cells), False]
 
 
-def test_an_article_goes_on_after_a_table_of_numbers() -> None:
+def test_an_article_goes_on_after_a_table_of_numbers_and_keeps_it() -> None:
     """A table flattened one cell per line, its cells scoring near nothing, sits between paragraphs of
-    the article; it must not split the article in two."""
+    the article; it must not split the article in two, and is kept with it. A table of market figures
+    in the chrome below is not."""
     cells = ["Pos", "Player", "Snaps", "Share"]
     for name, snaps, share in (
         ("Larry Ogunjobi", "63", "85%"),
@@ -251,11 +252,21 @@ def test_an_article_goes_on_after_a_table_of_numbers() -> None:
         ("Chris Smith", "29", "39%"),
     ):
         cells += ["DL", name, snaps, share]
-    texts = ["Menu", PROSE_EN[0], "Defensive line", *cells, PROSE_EN[1], PROSE_EN[2], "Contact"]
-    table = set(range(3, 3 + len(cells)))
-    scores = np.array([0.02, 0.95, 0.2, *[0.01] * len(cells), 0.95, 0.95, 0.01])
-    keep = SMOOTHING.keep(scores, _tight_blocks(texts, table))
-    assert keep.tolist() == [False, True, True, *[False] * len(cells), True, True, False]
+    markets = ["Dow", "27,934", "-0.4%", "S&P 500", "3,108", "-0.1%", "Nasdaq", "8,570", "+0.2%"]
+    texts = ["Menu", PROSE_EN[0], "Defensive line", *cells, PROSE_EN[1], PROSE_EN[2], "Markets", *markets]
+    tight = set(range(3, 3 + len(cells))) | set(range(len(texts) - len(markets), len(texts)))
+    scores = np.array([0.02, 0.95, 0.2, *[0.01] * len(cells), 0.95, 0.95, 0.01, *[0.02] * len(markets)])
+    keep = SMOOTHING.keep(scores, _tight_blocks(texts, tight))
+    assert keep.tolist() == [
+        False,
+        True,
+        True,
+        *[True] * len(cells),
+        True,
+        True,
+        False,
+        *[False] * len(markets),
+    ]
 
 
 def test_links_that_a_line_of_chrome_announces_are_not_kept() -> None:

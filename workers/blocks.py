@@ -922,7 +922,7 @@ class Smoothing:
     list that a line of the article announces (introduced_lists) never weigh against the article in that
     choice, and are kept whole when the line announcing them is; nor do the lines of numbered lists
     (numbered_lists), kept whole when any of their lines is, nor the cells of tables (see tables),
-    which are kept by their scores. A widget the page shows twice (repeated_runs) weighs nothing
+    kept when they lie inside the article. A widget the page shows twice (repeated_runs) weighs nothing
     either way.
 
     Lines ``known`` as the stream's boilerplate (seen in many unrelated articles, workers.boilerplate)
@@ -961,7 +961,8 @@ class Smoothing:
         intro = introduced_lists(blocks, scores, self.run_level, run)
         listed = intro >= 0
         numbered = numbered_lists(blocks)
-        in_lists = listed | tables(blocks, run) | (numbered >= 0)
+        table = tables(blocks, run)
+        in_lists = listed | table | (numbered >= 0)
         weights = np.where(in_lists, np.maximum(weights, 0.0), weights)
         weights = np.where(repeated_runs(blocks), 0.0, weights)
         if inline is not None:
@@ -1008,6 +1009,7 @@ class Smoothing:
         idx = np.arange(len(blocks))
         inside = (idx >= start) & (idx <= end)
         keep = (inside & (scores >= self.inside)) | (evidence >= self.outside)
+        keep |= inside & table & (evidence > 0)
         # and a kept line's list is kept whole, but for items cut by rule or known as boilerplate
         keep[listed] |= keep[intro[listed]] & (evidence[listed] > 0)
         in_kept_list = np.isin(numbered, numbered[keep & (numbered >= 0)])
