@@ -51,13 +51,20 @@ def alphabetical_list(text: str) -> bool:
     if text.count(" ") < ALPHABETICAL_LIST_WORDS - 1 or final_stop(text):
         return False
     if text.count(",") >= ALPHABETICAL_LIST_TAGS - 1:
-        words = [item.strip().casefold() for item in text.split(",")]
+        words = [item.strip() for item in text.split(",")]
     else:
-        words = [w.casefold() for w in LETTERS.findall(text)]
+        words = LETTERS.findall(text)
     if len(words) < ALPHABETICAL_LIST_WORDS:
         return False
-    in_order = sum(a <= b for a, b in pairwise(words))
-    return in_order >= ALPHABETICAL_SHARE * (len(words) - 1)
+    # neighbouring pairs are compared until too many are out of order, on a line of prose within its
+    # first few words
+    pairs = len(words) - 1
+    in_order_at_most = pairs
+    for a, b in pairwise(words):
+        in_order_at_most -= a.casefold() > b.casefold()
+        if in_order_at_most < ALPHABETICAL_SHARE * pairs:
+            return False
+    return True
 
 
 # An upper-case letter right after two lower-case ones: where a teaser's headline may run into its summary.
