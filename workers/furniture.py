@@ -147,10 +147,13 @@ _LAST_SENTENCE_END = re.compile(r".*[.!?]\s")
 
 def photo_credit(text: str) -> bool:
     """Whether text ends in a photo's credit or only labels a picture (_PHOTO_LABEL, _AGENCY_CREDIT): a
-    caption or a credit line, which reads like prose to the classifier. Only a line ending in ")" or
-    holding a colon or an ellipsis can end in a credit, which spares most lines that regex; only one with
+    caption or a credit line, which reads like prose to the classifier. Only a line ending in ")", or
+    holding a colon or an ellipsis and not ending in ".", "!" or "?" (a credit after a colon or an
+    ellipsis has none of them), can end in a credit, which spares most lines that regex; only one with
     a bar, a slash or "via" can end in an agency's credit, which spares most lines _AGENCY_CREDIT."""
-    may_end_in_credit = text[-1] == ")" or ":" in text or "..." in text or "…" in text
+    may_end_in_credit = text[-1] == ")" or (
+        text[-1] not in ".!?" and (":" in text or "..." in text or "…" in text)
+    )
     if may_end_in_credit and _PHOTO_CREDIT.search(text) is not None:
         return True
     if _PHOTO_LABEL.match(text):
