@@ -450,8 +450,15 @@ def _page_line_features(
     word_line = np.repeat(np.arange(n), raw_per_line)
     pos = np.arange(m)
     core = in_word & ((kinds & _F_EDGE) == 0)
-    first = np.minimum.reduceat(np.where(core, pos, m), ws)
-    last = np.maximum.reduceat(np.where(core, pos, -1), ws)
+    # each word's first and last such character (m and -1 in a word of edge punctuation only), read off
+    # a running count of them: a third of the time of a minimum and a maximum over each word's slice
+    count = np.cumsum(core)
+    at = np.append(np.flatnonzero(core), m)  # where each one is, and m after the last
+    before = count[ws] - core[ws]  # how many come before the word
+    through = np.append(count[ws[1:] - 1], count[-1])  # how many come up to the end of its slice
+    has_core = through > before
+    first = np.where(has_core, at[before], m)
+    last = np.where(has_core, at[through - 1], -1)
     wlen = np.maximum(last - first + 1, 0)
     word_id = np.cumsum(word_start) - 1
     first_kept = first[word_id]  # of the word each character is in
