@@ -159,6 +159,21 @@ def test_a_sorted_list_of_tags_is_a_word_list_and_a_sentence_listing_places_is_n
     )
 
 
+@pytest.mark.parametrize(
+    ("line", "text"),
+    [
+        ("Plain line, one space apart.", "Plain line, one space apart."),
+        ("  Two  spaces\tand a tab ", "Two spaces and a tab"),
+        ("No\xa0break\u2009thin\u3000wide", "No break thin wide"),
+        ("\u200bzero width\u00ad", "zero width"),
+        ("\u200b edge", " edge"),
+    ],
+)
+def test_segment_collapses_whitespace_and_strips_invisible_edges(line: str, text: str) -> None:
+    # lines already tidy are kept as they are (blocks._tidy); the others are split and joined again
+    assert [b.text for b in segment(line)] == [text]
+
+
 def test_a_line_of_zero_width_spaces_separates_paragraphs_like_a_blank_line() -> None:
     blocks = segment(f"{PROSE_EN[0]}\n\u200b\n{PROSE_EN[1]}\n\ufeff\n{PROSE_EN[2]}")
     assert [b.text for b in blocks] == PROSE_EN[:3]

@@ -161,7 +161,7 @@ def segment(raw: str) -> list[Block]:
     inside a line is collapsed to single spaces, so a block's word count is its count of spaces + 1.
     A line longer than LONG_LINE_CHARS becomes several blocks (see _pieces) with the same line_no."""
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    stripped = [" ".join(line.split()).strip(INVISIBLE) for line in lines]
+    stripped = [line if _tidy(line) else " ".join(line.split()).strip(INVISIBLE) for line in lines]
     stripped.append("")  # so that the first line's predecessor and the last line's successor are blank
     blocks = []
     for i, text in enumerate(stripped):
@@ -175,6 +175,14 @@ def segment(raw: str) -> list[Block]:
         for k, piece in enumerate(pieces):
             blocks.append(Block(i, piece, k > 0 or not stripped[i - 1], k < last or not stripped[i + 1]))
     return blocks
+
+
+def _tidy(line: str) -> bool:
+    """Whether a line is already as segment leaves it: its only whitespace is single spaces between words
+    (the space is the one printable whitespace character) and it holds no INVISIBLE character (none of
+    them is printable). Most lines of a page are, and are spared splitting into words and joining again,
+    which took a fifth of segment's time."""
+    return line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " "
 
 
 def _pieces(line: str) -> list[str]:
@@ -458,8 +466,15 @@ def _page_line_features(
     word_line = np.repeat(np.arange(n), raw_per_line)
     pos = np.arange(m)
     core = in_word & ((kinds & _F_EDGE) == 0)
-    first = np.minimum.reduceat(np.where(core, pos, m), ws)
-    last = np.maximum.reduceat(np.where(core, pos, -1), ws)
+    # each word's first and last such character (m and -1 in a word of edge punctuation only), read off
+    # a running count of them: a third of the time of a minimum and a maximum over each word's slice
+    count = np.cumsum(core)
+    at = np.append(np.flatnonzero(core), m)  # where each one is, and m after the last
+    before = count[ws] - core[ws]  # how many come before the word
+    through = np.append(count[ws[1:] - 1], count[-1])  # how many come up to the end of its slice
+    has_core = through > before
+    first = np.where(has_core, at[before], m)
+    last = np.where(has_core, at[through - 1], -1)
     wlen = np.maximum(last - first + 1, 0)
     word_id = np.cumsum(word_start) - 1
     first_kept = first[word_id]  # of the word each character is in

@@ -22,6 +22,7 @@ from workers.blocks import LETTERS, LOCAL_FEATURES, Block, final_stop, has_digit
 _FINAL_STOP = LOCAL_FEATURES.index("final_stop")
 _LOG_WORDS = LOCAL_FEATURES.index("log_words")
 _REPEATED = LOCAL_FEATURES.index("repeated")
+_CAMEL = LOCAL_FEATURES.index("camel")
 
 # An alphabetical word list (alphabetical_list): at least this many words, this share of neighbouring
 # pairs in order (a list's entry may hold two words, "Defesa Civil").
@@ -50,13 +51,20 @@ def alphabetical_list(text: str) -> bool:
     if text.count(" ") < ALPHABETICAL_LIST_WORDS - 1 or final_stop(text):
         return False
     if text.count(",") >= ALPHABETICAL_LIST_TAGS - 1:
-        words = [item.strip().casefold() for item in text.split(",")]
+        words = [item.strip() for item in text.split(",")]
     else:
-        words = [w.casefold() for w in LETTERS.findall(text)]
+        words = LETTERS.findall(text)
     if len(words) < ALPHABETICAL_LIST_WORDS:
         return False
-    in_order = sum(a <= b for a, b in pairwise(words))
-    return in_order >= ALPHABETICAL_SHARE * (len(words) - 1)
+    # neighbouring pairs are compared until too many are out of order, on a line of prose within its
+    # first few words
+    pairs = len(words) - 1
+    in_order_at_most = pairs
+    for a, b in pairwise(words):
+        in_order_at_most -= a.casefold() > b.casefold()
+        if in_order_at_most < ALPHABETICAL_SHARE * pairs:
+            return False
+    return True
 
 
 # An upper-case letter right after two lower-case ones: where a teaser's headline may run into its summary.
@@ -65,7 +73,7 @@ def alphabetical_list(text: str) -> bool:
 _GLUE = re.compile(r"[A-Z](?<=[a-z]{2}[A-Z])")
 
 
-def glued_teasers(blocks: list[Block]) -> list[int]:
+def glued_teasers(blocks: list[Block], camel: np.ndarray) -> list[int]:
     """Blocks where a teaser's headline runs into its summary ("...Title RunDenny Hamlin's ..."): a
     scraper that flattens a list of story cards drops the break between the two. The junction is a
     lower-case letter followed by an upper-case one inside a word the page has once, after at least
@@ -73,8 +81,10 @@ def glued_teasers(blocks: list[Block]) -> list[int]:
     ("MacBook", "CarMax") mostly recurs on its page, or stands in no list of such lines. Only a list
     counts: GLUED_TEASERS_MIN on one page, each within GLUED_TEASERS_GAP blocks of another (no page of
     the 790 dev articles' own text has more than two such lines, and an article's two stay in it when a
-    teaser list sits beside it)."""
-    shaped = {i: words for i, b in enumerate(blocks) if _GLUE.search(b.text) and (words := _glued_at(b.text))}
+    teaser list sits beside it). ``camel`` flags the blocks that have a word with a capital after its
+    first letter and a small letter (the feature matrix's camel column): only they can hold a junction,
+    and only they are searched for one."""
+    shaped = {i: words for i in np.flatnonzero(camel).tolist() if (words := _glued_at(blocks[i].text))}
     if len(shaped) < GLUED_TEASERS_MIN:
         return []
     page = "\n".join(b.text for b in blocks)
@@ -137,10 +147,13 @@ _LAST_SENTENCE_END = re.compile(r".*[.!?]\s")
 
 def photo_credit(text: str) -> bool:
     """Whether text ends in a photo's credit or only labels a picture (_PHOTO_LABEL, _AGENCY_CREDIT): a
-    caption or a credit line, which reads like prose to the classifier. Only a line ending in ")" or
-    holding a colon or an ellipsis can end in a credit, which spares most lines that regex; only one with
+    caption or a credit line, which reads like prose to the classifier. Only a line ending in ")", or
+    holding a colon or an ellipsis and not ending in ".", "!" or "?" (a credit after a colon or an
+    ellipsis has none of them), can end in a credit, which spares most lines that regex; only one with
     a bar, a slash or "via" can end in an agency's credit, which spares most lines _AGENCY_CREDIT."""
-    may_end_in_credit = text[-1] == ")" or ":" in text or "..." in text or "…" in text
+    may_end_in_credit = text[-1] == ")" or (
+        text[-1] not in ".!?" and (":" in text or "..." in text or "…" in text)
+    )
     if may_end_in_credit and _PHOTO_CREDIT.search(text) is not None:
         return True
     if _PHOTO_LABEL.match(text):
@@ -166,13 +179,14 @@ def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
     repeats ("label", see repeated_labels). They read to the features like prose, and are too rare on
     the training pages (or too varied) for the scorer to learn otherwise. ``features`` is the page's
     feature matrix (``workers.blocks.block_features``): word lists are looked for only on long unended
-    lines and labels only on repeated ones, which it already counts."""
+    lines, glued teasers only on lines with a camel-cased word and labels only on repeated ones, which it
+    already counts."""
     unended = features[:, _FINAL_STOP] == 0
     wordy = features[:, _LOG_WORDS] >= np.log1p(ALPHABETICAL_LIST_WORDS)
     found = {
         int(i): "word_list" for i in np.flatnonzero(unended & wordy) if alphabetical_list(blocks[i].text)
     }
-    found.update(dict.fromkeys(glued_teasers(blocks), "teaser"))
+    found.update(dict.fromkeys(glued_teasers(blocks, features[:, _CAMEL] > 0), "teaser"))
     found.update((i, "caption") for i, b in enumerate(blocks) if photo_credit(b.text))
     repeated = np.flatnonzero(features[:, _REPEATED] > 0).tolist()
     found.update(dict.fromkeys(repeated_labels([blocks[i] for i in repeated], repeated), "label"))

@@ -236,10 +236,11 @@ def _signed(blocks: Sequence[Block], shaped: set[int], decks: set[int]) -> set[i
     signature: dict[int, int] = {}  # signed line -> the line that signs it
     for i in shaped:
         for j in range(i + 1, min(i + 1 + SIGNED_LINES, len(blocks))):
-            if _date_of_line(blocks[j].text) or parse_byline(blocks[j].text):
+            if j in shaped:  # no dateline nor byline, or it would not be title-shaped
+                if len(blocks[j].text) >= len(blocks[i].text):
+                    break
+            elif _date_of_line(blocks[j].text) or parse_byline(blocks[j].text):
                 signature[i] = j
-                break
-            if j in shaped and len(blocks[j].text) >= len(blocks[i].text):
                 break
     shapes = Counter(_line_shape(blocks[j].text) for j in set(signature.values()))
     return {
