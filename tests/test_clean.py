@@ -360,6 +360,7 @@ def test_photo_captions_with_their_credit_are_cut_whatever_their_language() -> N
         "The council met on Tuesday and approved the plan. Its statement went out via AP.",
         "Its statement went out via AP",
         "The council's reply reached the newsroom late on Friday via Reuters",
+        "Residents voted on the shortlist of the new depot's names, Credit: to them all.",
     ],
 )
 def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
@@ -381,6 +382,8 @@ def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
         "John Locher via AP",
         "Photo via Getty Images",
         "The new depot on the ring road opened last week. Jane Roe via AP",
+        "The new depot on the ring road where the night buses are kept Credit: AFP or licensors",
+        "Die Busse im neuen Depot am Ring Foto: Max Mustermann/dpa",
     ],
 )
 def test_a_line_that_only_labels_or_credits_a_picture_is_a_caption(line: str) -> None:

@@ -112,8 +112,10 @@ _CREDIT_WORD = r"(?i:photo|foto|фото|image|imagen|immagine|bild|picture|cr[e
 # A credit closing a line: after a sentence, a separator or nothing, a few words with the credit word
 # and a colon ("... equivalent. Credit: ESA", "Photo: AFP"), or a parenthesis holding the credit word
 # ("... (Image: GETTY)", "(Photo by Adam Berry/Getty Images)"), or, after a sentence or nothing, the
-# credit word and an ellipsis ("... last week. Credit... Anna Moneymaker/The New York Times"); what
-# follows the credit has no sentence end, so a sentence that only mentions a photo is not one.
+# credit word and an ellipsis ("... last week. Credit... Anna Moneymaker/The New York Times"), or, right
+# after a caption that ends in no full stop, a capitalised word for a credit or a photo and a colon
+# ("... sought treatment Credit: AFP or licensors"; not "Best Picture: Parasite"); what follows the
+# credit has no sentence end, so a sentence that only mentions a photo is not one.
 _PHOTO_CREDIT = re.compile(
     r"(?:(?<=[.!?)|])\s*|(?<=\s[|/–—-])\s|^)(?:[^\W\d_][\w ]{0,20}\s)?"
     + _CREDIT_WORD
@@ -124,6 +126,7 @@ _PHOTO_CREDIT = re.compile(
     + r"|(?:(?<=[.!?])\s|^)"
     + _CREDIT_WORD
     + r"(?:\.\.\.|…)\s*[^.!?]{1,60}$"
+    + r"|(?<=\w\s)(?:Photo|Foto|Фото|Cr[eé]dit|Cr[eé]dito)s?:\s*[^.!?]{1,60}$"
 )
 
 
