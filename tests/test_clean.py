@@ -166,7 +166,8 @@ def test_a_sorted_list_of_tags_is_a_word_list_and_a_sentence_listing_places_is_n
         ("  Two  spaces\tand a tab ", "Two spaces and a tab"),
         ("No\xa0break\u2009thin\u3000wide", "No break thin wide"),
         ("\u200bzero width\u00ad", "zero width"),
-        ("\u200b edge", " edge"),
+        ("\u200b edge", "edge"),
+        ("a \u200b b", "a b"),
     ],
 )
 def test_segment_collapses_whitespace_and_strips_invisible_edges(line: str, text: str) -> None:
@@ -175,7 +176,7 @@ def test_segment_collapses_whitespace_and_strips_invisible_edges(line: str, text
 
 
 def test_a_line_of_zero_width_spaces_separates_paragraphs_like_a_blank_line() -> None:
-    blocks = segment(f"{PROSE_EN[0]}\n\u200b\n{PROSE_EN[1]}\n\ufeff\n{PROSE_EN[2]}")
+    blocks = segment(f"{PROSE_EN[0]}\n\u200b\n{PROSE_EN[1]}\n\ufeff \u200b\n{PROSE_EN[2]}")
     assert [b.text for b in blocks] == PROSE_EN[:3]
     assert all(b.blank_before and b.blank_after for b in blocks)
 
@@ -360,7 +361,7 @@ def test_photo_captions_with_their_credit_are_cut_whatever_their_language() -> N
         "The council met on Tuesday and approved the plan. Its statement went out via AP.",
         "Its statement went out via AP",
         "The council's reply reached the newsroom late on Friday via Reuters",
-        "Residents voted on the shortlist of the new depot's names, Credit: to them all.",
+        "How families can claim the new Child Tax Credit: a step-by-step guide",
     ],
 )
 def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
@@ -383,7 +384,7 @@ def test_a_sentence_that_mentions_a_photo_is_no_credit(sentence: str) -> None:
         "Photo via Getty Images",
         "The new depot on the ring road opened last week. Jane Roe via AP",
         "The new depot on the ring road where the night buses are kept Credit: AFP or licensors",
-        "Die Busse im neuen Depot am Ring Foto: Max Mustermann/dpa",
+        "Die Busse im neuen Depot am Ring Foto: Max Mustermann",
     ],
 )
 def test_a_line_that_only_labels_or_credits_a_picture_is_a_caption(line: str) -> None:
@@ -505,12 +506,15 @@ def test_a_whole_sentence_beside_the_article_joins_it_and_a_label_or_a_caption_d
     assert keep.tolist() == [False, False, True, True, False, False]
 
 
-@pytest.mark.parametrize(("scores", "joins"), [((0.25, 0.2, 0.4, 0.56), True), ((0.1, 0.1, 0.2, 0.3), False)])
+@pytest.mark.parametrize(
+    ("scores", "joins"),
+    [((0.25, 0.2, 0.4, 0.56), True), ((0.05, 0.5, 0.5, 0.5), True), ((0.1, 0.1, 0.2, 0.3), False)],
+)
 def test_a_closing_sentence_wrapped_at_its_commas_joins_the_article_as_a_whole_sentence_does(
     scores: tuple[float, ...], joins: bool
 ) -> None:
     """A Japanese blog breaks its lines at "、": no line of its closing sentence is whole, the sentence
-    is, and joins the article when its lines' mean score is as high as a whole sentence's must be."""
+    is, and joins the article whole when its lines' mean score is as high as a whole sentence's must be."""
     wrapped = [
         "また、その他にも、",
         "もとの商品に付された商標を剥奪抹消した商品を販売する行為や、",
@@ -856,7 +860,8 @@ def test_labelled_lines_and_stop_words_are_read_from_their_shape() -> None:
         (["1. Interlagos", "3. Curitiba", "4. Velopark"], False),  # not counted in order
         (["2. Interlagos", "3. Curitiba", "4. Velopark"], False),  # not counted from 1
         (["10 de março: Interlagos", "11 de março: Curitiba", "12 de março: Velopark"], False),
-        (["1D printing", "2D printing", "3 printing"], False),
+        (["1er tour : Paris", "2e tour : Lyon", "3e tour : Nice"], True),
+        (["1D printing", "2D printing", "3D printing"], False),
     ],
 )
 def test_a_numbered_list_counts_its_items_in_order_from_one_in_any_numbering(
@@ -864,6 +869,23 @@ def test_a_numbered_list_counts_its_items_in_order_from_one_in_any_numbering(
 ) -> None:
     blocks = [Block(i, text, False, False) for i, text in enumerate(["Menu", *items, "Contact"])]
     assert numbered_lists(blocks).tolist() == [-1, *[1 if listed else -1] * len(items), -1]
+
+
+def test_a_numbered_menu_of_stories_on_a_page_without_an_article_is_no_article() -> None:
+    """A list is an article on its own only when its lines hold figures (dates, points, times)."""
+    stories = ["1. Weather", "2. Sport", "3. Traffic", "4. Puzzles", "5. Horoscopes"]
+    page = score_text("\n".join([*NAV, "", "Most read", *stories, "", "About us", "Contact"]))
+    with pytest.raises(ValueError, match="no article text"):
+        page.article(np.array([b.text in stories for b in page.blocks]))
+
+
+def test_a_numbered_menu_between_the_article_and_another_story_does_not_join_them() -> None:
+    """A numbered list weighs nothing against the article only when one of its lines reads like it."""
+    trending = [f"{n}. {title}" for n, title in enumerate(["Weather", "Sport", "Traffic", "Puzzles"], 1)]
+    texts = ["Menu", PROSE_EN[0], PROSE_EN[1], "Trending now", *trending, PROSE_DE[0], "Contact"]
+    blocks = [Block(i, t, True, True) for i, t in enumerate(texts)]
+    keep = SMOOTHING.keep(np.array([0.02, 0.9, 0.9, 0.02, *[0.05] * len(trending), 0.9, 0.01]), blocks)
+    assert keep.tolist() == [False, True, True, *[False] * (len(trending) + 3)]
 
 
 def test_an_article_that_is_all_numbered_list_is_an_article_under_its_headline() -> None:

@@ -161,7 +161,7 @@ def segment(raw: str) -> list[Block]:
     inside a line is collapsed to single spaces, so a block's word count is its count of spaces + 1.
     A line longer than LONG_LINE_CHARS becomes several blocks (see _pieces) with the same line_no."""
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    stripped = [line if _tidy(line) else " ".join(line.split()).strip(INVISIBLE) for line in lines]
+    stripped = [line if _tidy(line) else _tidied(line) for line in lines]
     stripped.append("")  # so that the first line's predecessor and the last line's successor are blank
     blocks = []
     for i, text in enumerate(stripped):
@@ -175,6 +175,13 @@ def segment(raw: str) -> list[Block]:
         for k, piece in enumerate(pieces):
             blocks.append(Block(i, piece, k > 0 or not stripped[i - 1], k < last or not stripped[i + 1]))
     return blocks
+
+
+def _tidied(line: str) -> str:
+    """The line with its whitespace collapsed to single spaces and its invisible characters (INVISIBLE)
+    dropped at its edges and wherever they stand alone between spaces: "\u200b edge" is "edge", and a
+    line of zero-width spaces and spaces is blank."""
+    return " ".join(word for word in line.split() if word.strip(INVISIBLE)).strip(INVISIBLE)
 
 
 def _tidy(line: str) -> bool:
@@ -273,10 +280,10 @@ TABLE_NUMBERS_SHARE = 0.2
 TABLE_MIN_LINES = 6
 NUMBER_CELL_CHARS = 16
 _NUMBER_CELL = re.compile(r"[\d.,%]*\d[\d.,%]*")
-# A numbered list (see numbered_lists): items that start "1." or "1)", or an ordinal ("1st", "1a", "1º"),
-# and count up by one, at least NUMBERED_MIN_ITEMS of them, each at most NUMBERED_ITEM_GAP lines below
-# the one before.
-_NUMBERED_ITEM = re.compile(r"(\d{1,3})(?:[.)]|[^\W\d_]{1,2}|[ºª]) ")
+# A numbered list (see numbered_lists): items that start "1." or "1)", or an ordinal in the languages news
+# is most written in ("1st", "1er", "1e", "1a", "1º"), and count up by one, at least NUMBERED_MIN_ITEMS
+# of them, each at most NUMBERED_ITEM_GAP lines below the one before.
+_NUMBERED_ITEM = re.compile(r"(\d{1,3})(?:[.)]|st|nd|rd|th|er|re|e|ème|a|o|º|ª) ")
 NUMBERED_MIN_ITEMS = 3
 NUMBERED_ITEM_GAP = 3
 # A widget the page shows twice (see repeated_runs): at least REPEATED_RUN_LINES lines in a row, each of
@@ -471,7 +478,7 @@ def _page_line_features(
     count = np.cumsum(core)
     at = np.append(np.flatnonzero(core), m)  # where each one is, and m after the last
     before = count[ws] - core[ws]  # how many come before the word
-    through = np.append(count[ws[1:] - 1], count[-1])  # how many come up to the end of its slice
+    through = np.append(count[ws[1:] - 1], count[-1:])  # how many come up to the end of its slice
     has_core = through > before
     first = np.where(has_core, at[before], m)
     last = np.where(has_core, at[through - 1], -1)
@@ -969,15 +976,17 @@ class Smoothing:
         5" would otherwise split it and lose its first half)."""
         chars = np.array([len(b.text) for b in blocks], dtype=np.float64)
         weights = (scores - self.run_level) * chars**self.length_power
-        # the items of a list that a line of the article announces, and the cells of tables, weigh
-        # nothing against the article: they are short and score low, and would otherwise end it at the
-        # list or split it in two
+        # the items of a list that a line of the article announces, of a numbered list one line of
+        # which reads like the article, and the cells of tables, weigh nothing against the article: they
+        # are short and score low, and would otherwise end it at the list or split it in two (a numbered
+        # "most read" menu, none of whose lines does, still ends it)
         run = tight_run_ids(blocks)
         intro = introduced_lists(blocks, scores, self.run_level, run)
         listed = intro >= 0
         numbered = numbered_lists(blocks)
+        read = np.isin(numbered, numbered[(numbered >= 0) & (scores >= self.run_level)]) & (numbered >= 0)
         table = tables(blocks, run)
-        in_lists = listed | table | (numbered >= 0)
+        in_lists = listed | table | read
         weights = np.where(in_lists, np.maximum(weights, 0.0), weights)
         weights = np.where(repeated_runs(blocks), 0.0, weights)
         if inline is not None:
@@ -1003,7 +1012,8 @@ class Smoothing:
 
         def wrapped_sentence(i: int) -> int | None:
             # the last line of a sentence that starts at line i and goes on over lines ending in a
-            # comma (a blog that wraps its sentences there), when it would join as one line would
+            # comma (a blog that wraps its sentences there), when it would join as one line would; the
+            # sentence is then kept whole
             j = i
             while j < min(i + WRAPPED_SENTENCE_LINES, len(blocks)) - 1 and blocks[j].text[-1] in _COMMAS:
                 j += 1
@@ -1014,16 +1024,18 @@ class Smoothing:
 
         while start > 0 and joins(start - 1):
             start -= 1
+        wrapped = np.zeros(len(blocks), dtype=bool)
         while end < len(scores) - 1:
             if joins(end + 1):
                 end += 1
             elif (last := wrapped_sentence(end + 1)) is not None:
+                wrapped[end + 1 : last + 1] = True
                 end = last
             else:
                 break
         idx = np.arange(len(blocks))
         inside = (idx >= start) & (idx <= end)
-        keep = (inside & (scores >= self.inside)) | (evidence >= self.outside)
+        keep = (inside & (scores >= self.inside)) | (evidence >= self.outside) | wrapped
         keep |= inside & table & (evidence > 0)
         # and a kept line's list is kept whole, but for items cut by rule or known as boilerplate
         keep[listed] |= keep[intro[listed]] & (evidence[listed] > 0)
@@ -1052,8 +1064,11 @@ def repeated_runs(blocks: list[Block]) -> np.ndarray:
     rendered once per screen size. Its headlines score like a short article's lines, and would extend
     the article over them; they weigh nothing when the article's run is chosen (see Smoothing.keep),
     so that a meal plan that repeats its recipes inside the article still keeps them by their scores.
-    A line's offset to the next copy of it is the same along a repeated run."""
+    A line's offset to the next copy of it is the same along a repeated run (so lines that alternate,
+    or one line repeated in a row, count as a run too)."""
     n = len(blocks)
+    if not n:
+        return np.zeros(0, dtype=bool)
     offset = np.zeros(n, dtype=np.int64)
     texts = list(map(attrgetter("text"), blocks))
     counts = Counter(texts)
@@ -1113,10 +1128,11 @@ def numbered_lists(blocks: list[Block]) -> np.ndarray:
     for i, b in enumerate(blocks):
         if not b.text[0].isdigit() or (m := _NUMBERED_ITEM.match(b.text)) is None:
             continue
+        number = int(m[1])
         items = lists[-1] if lists else []
-        if items and int(m[1]) == len(items) + 1 and i - items[-1] <= NUMBERED_ITEM_GAP:
+        if items and number == len(items) + 1 and i - items[-1] <= NUMBERED_ITEM_GAP:
             items.append(i)
-        elif m[1] == "1":
+        elif number == 1:
             lists.append([i])
     numbered = np.full(len(blocks), -1)
     for items in lists:

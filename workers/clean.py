@@ -50,6 +50,9 @@ SAME_TEXT_SLACK = 8
 # lines that read like sentences are the article, but for a first line that does not end like one: the
 # headline (a Chinese one is as many "words" as a sentence), found as on any page.
 SHORT_PAGE_BLOCKS = 3
+# A numbered list with a figure besides the number in this share of its lines is an article on its own,
+# though none of its lines reads like a sentence (see _list_of_figures).
+LIST_FIGURES_SHARE = 0.5
 # Lines shorter than this between the headline and the first paragraph are bylines and datelines.
 HEADER_MAX_WORDS = 10
 # In HTML mode trafilatura has already removed most chrome and its output lacks the surrounding page
@@ -130,11 +133,14 @@ class ScoredText:
 
     def article(self, keep: np.ndarray) -> CleanArticle:
         """The article those decisions make. A page where no kept line reads like a sentence (ends like
-        one, or is as long as a short one) or lies in a numbered list has no article: on a page of menu
-        labels the classifier still ranks one label above the others, while a calendar or a ranking
-        may be an article that is all list."""
-        listed = numbered_lists(self.blocks) >= 0
-        if not any(listed[i] or _reads_like_a_sentence(self.blocks[i].text) for i in np.flatnonzero(keep)):
+        one, or is as long as a short one) or lies in a numbered list of figures has no article: on a
+        page of menu labels the classifier still ranks one label above the others, while a calendar or
+        a table of results may be an article that is all list."""
+        kept = np.flatnonzero(keep)
+        numbered = numbered_lists(self.blocks)
+        if not any(_reads_like_a_sentence(self.blocks[i].text) for i in kept) and not any(
+            _list_of_figures(self.blocks, numbered, first) for first in set(numbered[kept].tolist()) - {-1}
+        ):
             raise ValueError("no article text found: no line the classifier kept reads like a sentence")
         return _assemble(
             self.blocks,
@@ -177,6 +183,16 @@ def _scores_and_furniture(
     scores = scored.scores
     scores[list(cut)] = 0.0
     return scores, cut, scored.thread_lines
+
+
+def _list_of_figures(blocks: list[Block], numbered: np.ndarray, first: int) -> bool:
+    """Whether at least LIST_FIGURES_SHARE of the lines of the numbered list that starts at block
+    ``first`` (``numbered``: see numbered_lists) hold a figure besides their number: a calendar's dates,
+    standings' points, a race's times. Such a list is an article on its own; a numbered menu of the
+    most read stories ("1. Weather", "2. Sport") is not."""
+    lines = [blocks[i].text for i in np.flatnonzero(numbered == first)]
+    figures = sum(has_digit(text.partition(" ")[2]) for text in lines)
+    return figures >= LIST_FIGURES_SHARE * len(lines)
 
 
 def clean_text(raw: str, *, model: BlockModel | None = None) -> CleanArticle:

@@ -56,8 +56,8 @@ def alphabetical_list(text: str) -> bool:
         words = LETTERS.findall(text)
     if len(words) < ALPHABETICAL_LIST_WORDS:
         return False
-    # neighbouring pairs are compared until too many are out of order, on a line of prose within its
-    # first few words
+    # neighbouring pairs are compared until too many are out of order: a line of prose gets there within
+    # its first few words
     pairs = len(words) - 1
     in_order_at_most = pairs
     for a, b in pairwise(words):
@@ -112,10 +112,8 @@ _CREDIT_WORD = r"(?i:photo|foto|фото|image|imagen|immagine|bild|picture|cr[e
 # A credit closing a line: after a sentence, a separator or nothing, a few words with the credit word
 # and a colon ("... equivalent. Credit: ESA", "Photo: AFP"), or a parenthesis holding the credit word
 # ("... (Image: GETTY)", "(Photo by Adam Berry/Getty Images)"), or, after a sentence or nothing, the
-# credit word and an ellipsis ("... last week. Credit... Anna Moneymaker/The New York Times"), or, right
-# after a caption that ends in no full stop, a capitalised word for a credit or a photo and a colon
-# ("... sought treatment Credit: AFP or licensors"; not "Best Picture: Parasite"); what follows the
-# credit has no sentence end, so a sentence that only mentions a photo is not one.
+# credit word and an ellipsis ("... last week. Credit... Anna Moneymaker/The New York Times"); what
+# follows the credit has no sentence end, so a sentence that only mentions a photo is not one.
 _PHOTO_CREDIT = re.compile(
     r"(?:(?<=[.!?)|])\s*|(?<=\s[|/–—-])\s|^)(?:[^\W\d_][\w ]{0,20}\s)?"
     + _CREDIT_WORD
@@ -126,8 +124,13 @@ _PHOTO_CREDIT = re.compile(
     + r"|(?:(?<=[.!?])\s|^)"
     + _CREDIT_WORD
     + r"(?:\.\.\.|…)\s*[^.!?]{1,60}$"
-    + r"|(?<=\w\s)(?:Photo|Foto|Фото|Cr[eé]dit|Cr[eé]dito)s?:\s*[^.!?]{1,60}$"
 )
+
+
+# A credit run on from a caption that ends in no full stop: the caption's last word, a capitalised credit
+# or photo word and a colon, then the credit ("... sought treatment Credit: AFP or licensors"); see
+# _credit_after_caption for what the words on either side must look like.
+_CREDIT_AFTER_CAPTION = re.compile(r"(\S) (?:Photo|Foto|Фото|Cr[eé]dit|Cr[eé]dito)s?:\s*([^.!?]{1,60})$")
 
 
 # A line that only labels or credits a picture: the labels a screen reader hears before it ("Image
@@ -157,7 +160,7 @@ def photo_credit(text: str) -> bool:
     may_end_in_credit = text[-1] == ")" or (
         text[-1] not in ".!?" and (":" in text or "..." in text or "…" in text)
     )
-    if may_end_in_credit and _PHOTO_CREDIT.search(text) is not None:
+    if may_end_in_credit and (_PHOTO_CREDIT.search(text) is not None or _credit_after_caption(text)):
         return True
     if _PHOTO_LABEL.match(text):
         return True
@@ -169,6 +172,14 @@ def photo_credit(text: str) -> bool:
         return False
     # "via" also ends sentences ("Its statement went out via AP"): only names may stand before it
     return credit[0][0] in "|/" or all(word[0].isupper() for word in tail[: credit.start()].split())
+
+
+def _credit_after_caption(text: str) -> bool:
+    """Whether text ends in a credit run on from a caption without a full stop (_CREDIT_AFTER_CAPTION):
+    the caption is written as a sentence (some word of it in lower case, unlike a heading in title case)
+    and the credit starts with a name (unlike "How to claim the Child Tax Credit: a guide")."""
+    m = _CREDIT_AFTER_CAPTION.search(text)
+    return m is not None and m[2][0].isupper() and any(word[0].islower() for word in text[: m.end(1)].split())
 
 
 # The reasons of furniture (see furniture) that sits inside articles, between their paragraphs: it
