@@ -486,6 +486,28 @@ def test_a_numbered_list_the_article_keeps_an_item_of_is_kept_whole() -> None:
     assert keep.tolist() == [False, *[True] * 8, *[False] * 5]
 
 
+def test_a_gallery_caption_is_cut_and_a_paragraph_between_two_credited_captions_kept() -> None:
+    """A gallery's captions are sentences; what marks them is the counter above and the credit below. A
+    paragraph between two captions that end in their credits is the article's."""
+    gallery = [
+        "Image 1 of 2",
+        "The new depot on the northern ring road, where the night buses will be kept.",
+        "(Image credit: City Hall)",
+        "Image 2 of 2",
+        "A night bus at the airport stop during the trial runs last winter.",
+        "(Image credit: Transit Authority)",
+    ]
+    credited = [
+        "The council chamber on Tuesday evening. (Photo: City Hall)",
+        PROSE_EN[2],
+        "Drivers at the depot before the first night shift. (Photo: Transit Authority)",
+    ]
+    prose = [*PROSE_EN[:2], *gallery, *credited, *PROSE_EN[3:]]
+    article = clean_text(_page("Council extends night buses to the northern suburbs", prose))
+    assert _paragraphs(article) == PROSE_EN
+    assert _removed(article, gallery[1]) == _removed(article, gallery[4]) == "caption"
+
+
 def test_where_no_line_reads_like_the_article_the_best_line_is_kept() -> None:
     """One short paragraph at the foot of a portal's menus can score below the level the article's run
     needs; the densest run is then the least bad menu label, and the page would have no article."""

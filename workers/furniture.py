@@ -138,9 +138,12 @@ _CREDIT_AFTER_CAPTION = re.compile(r"(\S) (?:Photo|Foto|Фото|Cr[eé]dit|Cr[e
 # 4"), or a short unended line of names that closes with a picture agency after a separator ("Natalie
 # Naccache | Bloomberg | Getty Images", "J. Scott Applewhite / AP file", "… via Getty Images"), alone or
 # after a caption's sentences ("… third-quarter earnings. Photograph by Robyn Beck/AFP/Getty Images").
+_GALLERY_COUNT = r"\d+\s(?:of|/)\s\d+$"
 _PHOTO_LABEL = re.compile(
-    _CREDIT_WORD + r"\s(?:(?i:copyright|caption|credit|courtesy|source)\b|\d+\s(?:of|/)\s\d+$)"
+    _CREDIT_WORD + r"\s(?:(?i:copyright|caption|credit|courtesy|source)\b|" + _GALLERY_COUNT + ")"
 )
+# A gallery's counter ("Image 2 of 5"): the line after it, up to the picture's credit, is its caption.
+_GALLERY_COUNTER = re.compile(_CREDIT_WORD + r"\s" + _GALLERY_COUNT)
 _PICTURE_AGENCIES = "Getty Images|AP|AFP|Reuters|EPA|Bloomberg|Shutterstock|Alamy|PA|dpa|ANSA|Xinhua|iStock"
 _AGENCY_CREDIT = re.compile(
     rf"(?:[|/]|\bvia)\s*(?:[^\W\d_][\w.'-]*\s){{0,3}}?(?:{_PICTURE_AGENCIES})(?:\s(?i:file|photo|images?))?$"
@@ -202,9 +205,24 @@ def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
     }
     found.update(dict.fromkeys(glued_teasers(blocks, features[:, _CAMEL] > 0), "teaser"))
     found.update((i, "caption") for i, b in enumerate(blocks) if photo_credit(b.text))
+    found.update((i, "caption") for i in gallery_captions(blocks, found))
     repeated = np.flatnonzero(features[:, _REPEATED] > 0).tolist()
     found.update(dict.fromkeys(repeated_labels([blocks[i] for i in repeated], repeated), "label"))
     return found
+
+
+def gallery_captions(blocks: list[Block], found: dict[int, str]) -> list[int]:
+    """The lines between a gallery's counter ("Image 2 of 5") and the picture's credit ("(Image credit:
+    Blue Origin)"), both already cut as captions in ``found``: each picture's caption, which reads like
+    a sentence of the article ("An artist's concept of Blue Origin's Blue Moon lander.")."""
+    return [
+        counter + 1
+        for counter, reason in found.items()
+        if reason == "caption"
+        and found.get(counter + 2) == "caption"
+        and counter + 1 not in found
+        and _GALLERY_COUNTER.match(blocks[counter].text) is not None
+    ]
 
 
 def repeated_labels(blocks: list[Block], indices: Sequence[int]) -> list[int]:
