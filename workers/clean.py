@@ -51,7 +51,7 @@ SAME_TEXT_SLACK = 8
 # headline (a Chinese one is as many "words" as a sentence), found as on any page.
 SHORT_PAGE_BLOCKS = 3
 # A numbered list with a figure besides the number in this share of its lines is an article on its own,
-# though none of its lines reads like a sentence (see _list_of_figures).
+# though none of its lines reads like a sentence (see _in_list_of_figures).
 LIST_FIGURES_SHARE = 0.5
 # Lines shorter than this between the headline and the first paragraph are bylines and datelines.
 HEADER_MAX_WORDS = 10
@@ -137,9 +137,8 @@ class ScoredText:
         page of menu labels the classifier still ranks one label above the others, while a calendar or
         a table of results may be an article that is all list."""
         kept = np.flatnonzero(keep)
-        numbered = numbered_lists(self.blocks)
-        if not any(_reads_like_a_sentence(self.blocks[i].text) for i in kept) and not any(
-            _list_of_figures(self.blocks, numbered, first) for first in set(numbered[kept].tolist()) - {-1}
+        if not any(_reads_like_a_sentence(self.blocks[i].text) for i in kept) and not _in_list_of_figures(
+            self.blocks, kept
         ):
             raise ValueError("no article text found: no line the classifier kept reads like a sentence")
         return _assemble(
@@ -185,14 +184,18 @@ def _scores_and_furniture(
     return scores, cut, scored.thread_lines
 
 
-def _list_of_figures(blocks: list[Block], numbered: np.ndarray, first: int) -> bool:
-    """Whether at least LIST_FIGURES_SHARE of the lines of the numbered list that starts at block
-    ``first`` (``numbered``: see numbered_lists) hold a figure besides their number: a calendar's dates,
-    standings' points, a race's times. Such a list is an article on its own; a numbered menu of the
-    most read stories ("1. Weather", "2. Sport") is not."""
-    lines = [blocks[i].text for i in np.flatnonzero(numbered == first)]
-    figures = sum(has_digit(text.partition(" ")[2]) for text in lines)
-    return figures >= LIST_FIGURES_SHARE * len(lines)
+def _in_list_of_figures(blocks: list[Block], kept: np.ndarray) -> bool:
+    """Whether one of the ``kept`` blocks lies in a numbered list (see numbered_lists) at least
+    LIST_FIGURES_SHARE of whose lines hold a figure besides their number: a calendar's dates, standings'
+    points, a race's times. Such a list is an article on its own; a numbered menu of the most read
+    stories ("1. Weather", "2. Sport") is not. Looked for only on a page whose kept lines read like no
+    sentence."""
+    numbered = numbered_lists(blocks)
+    for first in set(numbered[kept].tolist()) - {-1}:
+        lines = [blocks[i].text for i in np.flatnonzero(numbered == first)]
+        if sum(has_digit(text.partition(" ")[2]) for text in lines) >= LIST_FIGURES_SHARE * len(lines):
+            return True
+    return False
 
 
 def clean_text(raw: str, *, model: BlockModel | None = None) -> CleanArticle:
