@@ -742,6 +742,26 @@ def test_a_teaser_above_the_headline_does_not_take_it_for_its_deck() -> None:
     assert _title_with_header(title, header) == title
 
 
+def test_a_headline_in_title_case_is_no_deck_of_the_chrome_line_above_it() -> None:
+    """A line of chrome the page repeats above the headline ("Continue reading the main story"), shorter
+    than the headline and sharing words with the article, has the shape of a headline over its deck; but
+    a deck is written as a sentence, and a line in title case is a headline."""
+    title = "Night Bus Service Will Reach The Northern Suburbs From Spring"
+    chrome = "Continue reading the council bus story"
+    header = f"{chrome}\n\nSupported by\n\n{chrome}\n\n{title}\n\nBy Jane Roe\n"
+    assert _title_with_header(title, header) == title
+
+
+def test_a_photo_caption_with_its_credit_is_never_the_title() -> None:
+    """The lead picture's caption and credit under the headline and its deck is title-shaped, nearer the
+    byline and uses the article's words; it is cut as a caption, and the headline stays the title."""
+    title = "Night Bus Service Will Reach The Northern Suburbs From Spring"
+    deck = "The council vote ends a long wait for residents of the northern suburbs, and for shift workers."
+    caption = "A night bus at the depot in the northern suburbs last week. Credit... Jane Roe/City News"
+    header = f"{title}\n\n{deck}\n\n{caption}\n\nBy Jane Roe\n"
+    assert _title_with_header(title, header) == title
+
+
 def test_a_headline_over_its_deck_is_the_title_when_the_byline_follows_the_deck() -> None:
     """The byline goes under the deck, which is nearer it: it signs the headline all the same."""
     title = "Night buses for the north"

@@ -292,7 +292,10 @@ def _assemble(
     if title is None:
         # the article's first line may be its headline, but not when it is a list's first item
         first_line = headline is None and not listed[body_start]
-        title_idx = metadata.find_title(blocks, kept, stop_words(language), first_line=first_line)
+        captions = {i for i, reason in cuts.items() if reason == "caption"}
+        title_idx = metadata.find_title(
+            blocks, kept, stop_words(language), first_line=first_line, captions=captions
+        )
         title = blocks[title_idx].text if title_idx is not None else None
     anchors = [body_start] if title_idx is None else [title_idx, body_start]
     texts = [b.text for b in blocks]
