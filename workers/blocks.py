@@ -984,7 +984,7 @@ class Smoothing:
         intro = introduced_lists(blocks, scores, self.run_level, run)
         listed = intro >= 0
         numbered = numbered_lists(blocks)
-        read = np.isin(numbered, numbered[(numbered >= 0) & (scores >= self.run_level)]) & (numbered >= 0)
+        read = _in_lists_with(numbered, scores >= self.run_level)
         table = tables(blocks, run)
         in_lists = listed | table | read
         weights = np.where(in_lists, np.maximum(weights, 0.0), weights)
@@ -1039,8 +1039,7 @@ class Smoothing:
         keep |= inside & table & (evidence > 0)
         # and a kept line's list is kept whole, but for items cut by rule or known as boilerplate
         keep[listed] |= keep[intro[listed]] & (evidence[listed] > 0)
-        in_kept_list = np.isin(numbered, numbered[keep & (numbered >= 0)])
-        keep |= (numbered >= 0) & in_kept_list & (evidence > 0)
+        keep |= _in_lists_with(numbered, keep) & (evidence > 0)
         if thread_lines is not None and (cut := _thread_start(keep, thread_lines)) is not None:
             keep[cut:] = False
             # and before the thread's first timestamp, its heading and the first commenter's name
@@ -1049,6 +1048,12 @@ class Smoothing:
                     break
                 keep[i] = False
         return keep
+
+
+def _in_lists_with(numbered: np.ndarray, flagged: np.ndarray) -> np.ndarray:
+    """Which blocks lie in a numbered list (``numbered``, see numbered_lists) that holds a flagged block."""
+    listed = numbered >= 0
+    return listed & np.isin(numbered, numbered[flagged & listed])
 
 
 def tight_run_ids(blocks: list[Block]) -> np.ndarray:
