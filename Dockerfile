@@ -17,6 +17,8 @@ RUN python -m venv /opt/samestory \
 from importlib.resources import files; \
 assert files('service').joinpath('static/index.html').is_file(), 'service/static not packaged'; \
 assert files('workers').joinpath('data/blocks_model.json').is_file(), 'workers/data not packaged'" \
+ # compile numba's loops once, into the installed package's cache, so that no container pays for it
+ && /opt/samestory/bin/python -c "from workers.blocks import load_model; load_model()" \
  && /opt/samestory/bin/samestory --help >/dev/null
 
 # -- run: the virtualenv only, as an unprivileged user --------------------------------------------------

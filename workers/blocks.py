@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -31,6 +30,17 @@ from typing import NamedTuple
 import numpy as np
 
 from workers.language import identify
+from workers.line_counts import (
+    C_ALPHA,
+    C_DECIMAL,
+    C_UPPER,
+    F_BULLET,
+    F_SPACE,
+    HASH_BASE,
+    char_tables,
+    count_lines,
+    warm_up,
+)
 from workers.wordlists import top_words
 
 MODEL_PATH = Path(__file__).parent / "data" / "blocks_model.json"
@@ -82,7 +92,6 @@ YEAR = re.compile(r"(?:19|20)(?<!\w\d\d)\d{2}\b")
 # Japanese kana and Chinese characters: the scripts written without spaces between words.
 _HAN_KANA_CHARS = r"\u3040-\u30ff\u3400-\u9fff"
 HAN_KANA = re.compile(f"[{_HAN_KANA_CHARS}]")
-CJK = re.compile(f"[{_HAN_KANA_CHARS}\\uac00-\\ud7af]")
 # Chinese and Japanese write no spaces: each Han or Kana character counts as a word, so that length,
 # word-count and stop-word features mean roughly the same thing as in spaced scripts.
 TOKEN = re.compile(f"[{_HAN_KANA_CHARS}]|[^\\W{_HAN_KANA_CHARS}]+")
@@ -244,13 +253,10 @@ def stop_words(lang: str) -> frozenset[str]:
     return frozenset(w for w in top_words(lang, STOP_WORDS_PER_LANGUAGE) if w.isalpha())
 
 
-# Characters stripped from the edges of whitespace-separated words before looking them up.
-_EDGE_PUNCT = "\"'“”‘’«»„()[]{}.,;:!?…-–—|/*•·"
 _SENTENCE_ENDERS = frozenset(".!?。！？…:;")
 _FINAL_STOPS = frozenset(".!?。！？")
 _CLOSERS = "\"'”’»)]"
 _TRUNCATIONS = ("...", "…", "[…]", "[...]")
-_DIGITS = "0123456789"
 _ASCII_DIGIT = re.compile("[0-9]")
 LETTERS = re.compile(r"[^\W\d_]+")
 # A line of prose that Smoothing adds to the article's edge: a whole sentence (ends like one, this long)
@@ -290,8 +296,6 @@ NUMBERED_ITEM_GAP = 3
 # at least REPEATED_RUN_WORDS words and no sentence end, that the page repeats in the same order.
 REPEATED_RUN_LINES = 3
 REPEATED_RUN_WORDS = 3
-_QUOTES = '"“”«»„'
-_SEPARATOR_CHARS = "|•·»›/"
 
 
 def has_digit(text: str) -> bool:
@@ -328,81 +332,6 @@ def truncated(text: str) -> bool:
     return text.rstrip(_CLOSERS).endswith(_TRUNCATIONS)
 
 
-# Per-character flags over the Basic Multilingual Plane (every character they describe lies in it; a
-# character beyond it is looked up as U+FFFF, which has none), so that a page's character and word
-# counts are numpy operations on its code points instead of Python work per line or per word.
-_F_DIGIT, _F_COMMA, _F_SEP, _F_QUOTE, _F_CJK, _F_EDGE, _F_SPACE, _F_BULLET = (1 << k for k in range(8))
-# case flags: changes under lower() / upper(); str.isalpha, str.isupper, str.islower or title case,
-# \d (Unicode decimal digit)
-_C_TO_LOWER, _C_TO_UPPER, _C_ALPHA, _C_UPPER, _C_NOT_UPPER, _C_DECIMAL = (1 << k for k in range(6))
-_BULLET_CHARS = "•·▪►▸‣◦*–—-"
-# The kinds of character counted per line (see _page_line_features), in the order it unpacks them.
-_COUNTED_KINDS = np.array([_F_DIGIT, _F_COMMA, _F_SEP, _F_QUOTE, _F_CJK], dtype=np.uint8)
-
-
-def _title_case(ch: str) -> bool:
-    return unicodedata.category(ch) == "Lt"
-
-
-@cache
-def _char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The two flag tables (kinds of character, case and class) and the lower-case code point of every
-    character (itself when lower() makes it several characters), indexed by code point."""
-    chars = list(map(chr, range(0x10000)))
-
-    def test(predicate: object) -> np.ndarray:
-        return np.fromiter(map(predicate, chars), bool, 0x10000)  # type: ignore[call-overload]
-
-    kinds = np.zeros(0x10000, dtype=np.uint8)
-    for members, flag in (
-        (_DIGITS, _F_DIGIT),
-        (",", _F_COMMA),
-        (_SEPARATOR_CHARS, _F_SEP),
-        (_QUOTES, _F_QUOTE),
-        (_EDGE_PUNCT, _F_EDGE),
-        (_BULLET_CHARS, _F_BULLET),
-    ):
-        for ch in members:
-            kinds[ord(ch)] |= flag
-    for lo, hi in ((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF)):
-        kinds[lo : hi + 1] |= _F_CJK
-    kinds[test(str.isspace)] |= _F_SPACE
-    case = np.zeros(0x10000, dtype=np.uint8)
-    case[np.fromiter(map(str.__ne__, map(str.lower, chars), chars), bool, 0x10000)] |= _C_TO_LOWER
-    case[np.fromiter(map(str.__ne__, map(str.upper, chars), chars), bool, 0x10000)] |= _C_TO_UPPER
-    case[test(str.isalpha)] |= _C_ALPHA
-    case[test(str.isupper)] |= _C_UPPER
-    case[test(str.islower) | test(_title_case)] |= _C_NOT_UPPER
-    case[test(str.isdecimal)] |= _C_DECIMAL
-    lowered = map(str.lower, chars)
-    lower = np.fromiter((ord(lo) if len(lo) == 1 else c for c, lo in enumerate(lowered)), np.uint64, 0x10000)
-    return kinds, case, lower
-
-
-# Multiplier of the polynomial hash of words (odd, hence invertible: distinct words rarely collide in
-# 64 bits). Words are hashed as numpy arrays so that looking up stop words and comparing neighbouring
-# lines' words needs no Python string per word.
-_HASH_BASE = 0x100000001B3
-
-
-@cache
-def _stop_hashes(stops: frozenset[str]) -> np.ndarray:
-    """Hashes of the language's stop words, computed as _page_line_features hashes a page's words."""
-    lower = _char_tables()[2]
-
-    def word_hash(word: str) -> int:
-        codes = (int(lower[ord(ch)]) if ord(ch) <= 0xFFFF else ord(ch) for ch in word)
-        return sum(code * pow(_HASH_BASE, k, 1 << 64) for k, code in enumerate(codes)) % (1 << 64)
-
-    return np.array(sorted(set(map(word_hash, stops))), dtype=np.uint64)
-
-
-@cache
-def _cjk_stop_chars(stops: frozenset[str]) -> np.ndarray:
-    """Code points of the language's one-character CJK stop words (counted wherever they occur)."""
-    return np.array(sorted(ord(w) for w in stops if len(w) == 1 and CJK.match(w)), dtype=np.uint32)
-
-
 # What makes a line look like a link, an address or a handle.
 _LINK_MARKS = ("www.", "://", "@")
 
@@ -422,115 +351,31 @@ def _lines_containing(joined: str, starts: np.ndarray, needles: tuple[str, ...])
     return hit
 
 
-def _in_sorted(values: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Which values are in the sorted table: one binary search each, several times faster on a page's
-    words or characters than np.isin, which sorts or builds a lookup table on every call."""
-    if not len(table):
-        return np.zeros(len(values), dtype=bool)
-    return table[np.minimum(np.searchsorted(table, values), len(table) - 1)] == values
-
-
 def _page_line_features(
     texts: list[str], stops: frozenset[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local features of every line of a page (columns in LOCAL_FEATURES order, the page-dependent ones
-    not filled in yet), computed for the whole page at once: the page is one array of code points, its
-    words are runs of non-space characters, and every count is a numpy reduction over characters or
-    words. Only the stop-word lookup and three regular expressions (on the few short lines with digits)
-    touch strings one by one. Also returns the hashes of the page's words (lower-cased, without edge
-    punctuation), the line of each, and which lines are template lines (see _template_lines)."""
+    not filled in yet), computed for the whole page at once: the page is one array of code points whose
+    characters and words ``workers.line_counts`` counts line by line in one compiled pass, and every
+    feature is a numpy expression over those counts. Only three regular expressions (on the few short
+    lines with digits) touch strings one by one. Also returns the hashes of the page's words (lower-cased,
+    without edge punctuation), the line of each, and which lines are template lines (see
+    _template_lines)."""
     n = len(texts)
     joined = "\n".join(texts)
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    m = len(cp)
-    kinds_table, case_table, lower_table = _char_tables()
-    # as numpy's own index type: indexing with it is twice as fast as with the code points' uint32
-    bmp = np.minimum(cp, 0xFFFF).astype(np.intp)
-    kinds = kinds_table[bmp]
-    case = case_table[bmp]
     lengths = np.fromiter(map(len, texts), np.int64, n)
     starts = np.zeros(n, dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     n_chars = lengths.astype(np.float64)
-
-    # Counts over a page's lines or words are sums over their contiguous slices of characters (or of
-    # words): np.add.reduceat sums every slice in one call, and the counts of several kinds of character
-    # (or word) in one call over their masks stacked as rows. Lines are stripped and non-empty, so every
-    # line starts with a word and no slice is empty.
-    digits, commas, separators, quotes, n_cjk = np.add.reduceat(
-        (kinds & _COUNTED_KINDS[:, None]) != 0, starts, axis=1, dtype=np.int64
-    ).astype(np.float64)
-
-    # words: runs of non-space characters; each keeps what lies between its first and last character
-    # that is not edge punctuation (str.strip(_EDGE_PUNCT))
-    in_word = (kinds & _F_SPACE) == 0
-    word_start = in_word.copy()
-    word_start[1:] &= ~in_word[:-1]
-    ws = np.flatnonzero(word_start)
-    n_raw = len(ws)
-    line_first_word = np.searchsorted(ws, starts)
-    raw_per_line = np.concatenate((line_first_word[1:], [n_raw])) - line_first_word
-    word_line = np.repeat(np.arange(n), raw_per_line)
-    pos = np.arange(m)
-    core = in_word & ((kinds & _F_EDGE) == 0)
-    # each word's first and last such character (m and -1 in a word of edge punctuation only), read off
-    # a running count of them: a third of the time of a minimum and a maximum over each word's slice
-    count = np.cumsum(core)
-    at = np.append(np.flatnonzero(core), m)  # where each one is, and m after the last
-    before = count[ws] - core[ws]  # how many come before the word
-    through = np.append(count[ws[1:] - 1], count[-1:])  # how many come up to the end of its slice
-    has_core = through > before
-    first = np.where(has_core, at[before], m)
-    last = np.where(has_core, at[through - 1], -1)
-    wlen = np.maximum(last - first + 1, 0)
-    word_id = np.cumsum(word_start) - 1
-    first_kept = first[word_id]  # of the word each character is in
-    kept_char = in_word & (pos >= first_kept) & (pos <= last[word_id])
-
-    # which case flags occur anywhere in each word, all in one pass: over the kept characters whether
-    # any is not a letter (the alpha flag inverted), upper or not upper case; over all its characters
-    # whether any would change under upper(), and past the first whether any would change under lower()
-    # (whitespace has no case flags, so spaces add nothing)
-    # (multiplying by a mask zeroes what it leaves out, several times faster than np.where)
-    kept_flags = (case ^ _C_ALPHA) * kept_char & (_C_ALPHA | _C_UPPER | _C_NOT_UPPER)
-    flags = kept_flags | (case & _C_TO_UPPER) | (case & _C_TO_LOWER) * ~word_start
-    word_flags = np.bitwise_or.reduceat(flags, ws)
-
-    def in_some_char(flag: int) -> np.ndarray:
-        return (word_flags & flag) != 0
-
-    nonword = wlen > 0
-    is_alpha = nonword & ~in_some_char(_C_ALPHA)
-    is_upper = in_some_char(_C_UPPER) & ~in_some_char(_C_NOT_UPPER)
-    first_upper = nonword & ((case[np.minimum(first, m - 1)] & _C_UPPER) != 0)
-    camel = in_some_char(_C_TO_LOWER) & in_some_char(_C_TO_UPPER)
-
-    # each word's hash: the sum of lower(c) · BASE^k over the characters c it keeps, k counted from its
-    # first kept character (the same word hashes the same wherever it stands)
-    codes = lower_table[bmp]
-    if m and int(cp.max()) > 0xFFFF:
-        codes = np.where(cp > 0xFFFF, cp.astype(np.uint64), codes)
-    powers = np.full(max(int(wlen.max(initial=0)), 1), _HASH_BASE, dtype=np.uint64)
-    powers[0] = 1
-    np.multiply.accumulate(powers, out=powers)
-    offset = (pos - first_kept) * kept_char
-    word_hash = np.add.reduceat(codes * powers[offset] * kept_char, ws)
-    is_stop = _in_sorted(word_hash, _stop_hashes(stops))
-    n_words, n_stop, n_alpha, n_first_upper, n_camel, n_upper = np.add.reduceat(
-        np.array((nonword, nonword & is_stop, is_alpha, first_upper, camel, is_upper)),
-        line_first_word,
-        axis=1,
-        dtype=np.int64,
-    ).astype(np.float64)
-    if n_cjk.any():
-        cjk_stops = _cjk_stop_chars(stops)
-        if len(cjk_stops):
-            n_stop += np.add.reduceat(_in_sorted(cp, cjk_stops), starts, dtype=np.int64)
-    n_words += n_cjk
+    counts = count_lines(cp, starts, lengths, stops)
+    digits = counts.digits.astype(np.float64)
+    n_cjk = counts.cjk.astype(np.float64)
+    n_words = (counts.words + counts.cjk).astype(np.float64)
     safe_words = np.maximum(n_words, 1.0)
-    n_alpha = np.maximum(n_alpha, 1.0)
-    stop_ratio = n_stop / safe_words
-    word_chars = np.add.reduceat(wlen, line_first_word).astype(np.float64)
+    n_alpha = np.maximum(counts.alpha, 1.0)
+    stop_ratio = counts.stops / safe_words
+    word_chars = counts.word_chars.astype(np.float64)
 
     ends_stripped = list(map(str.rstrip, texts, repeat(_CLOSERS)))
     end = list(map(itemgetter(slice(-1, None)), ends_stripped))
@@ -548,17 +393,6 @@ def _page_line_features(
         found = np.fromiter((match.start() for match in pattern.finditer(candidates)), np.int64)
         shape[rows[np.searchsorted(row_start, found, side="right") - 1]] = 1.0
 
-    # BULLET at the line start: a bullet sign, or one or two decimal digits and "." or ")", then a space
-    padded = np.concatenate((cp, np.zeros(4, dtype=np.uint32)))
-    pcase = np.concatenate((case, np.zeros(4, dtype=np.uint8)))
-    c = [padded[starts + k] for k in range(4)]
-    dec = [(pcase[starts + k] & _C_DECIMAL) != 0 for k in range(2)]
-    closes = [(c[k] == ord(".")) | (c[k] == ord(")")) for k in (1, 2)]
-    bullet = (
-        (((kinds_table[np.minimum(c[0], 0xFFFF)] & _F_BULLET) != 0) & (c[1] == 32))
-        | (dec[0] & closes[0] & (c[2] == 32))
-        | (dec[0] & dec[1] & closes[1] & (c[3] == 32))
-    )
     colon = np.fromiter(map(str.find, texts, repeat(":")), np.int64, n)
     last_char = cp[starts + lengths - 1]
     linkish = _lines_containing(joined, starts, _LINK_MARKS)
@@ -568,28 +402,28 @@ def _page_line_features(
         sentence_end,
         final,
         np.fromiter(map(str.endswith, ends_stripped, repeat(_TRUNCATIONS)), bool, n),
-        bullet,
+        _bullets(cp, starts),
         stop_ratio,
-        n_first_upper / n_alpha,
+        counts.first_upper / n_alpha,
         digits / n_chars,
         date_shape,
         clock,
         year,
         (n_words <= 6) & (digits > 0) & ~sentence_end,
-        np.log1p(n_camel),
-        np.log1p(separators),
+        np.log1p(counts.camel),
+        np.log1p(counts.separators),
         linkish,
         np.fromiter(map(str.isupper, texts), bool, n),
-        commas / safe_words,
+        counts.commas / safe_words,
         word_chars / safe_words / 10.0,
-        (n_chars - word_chars - raw_per_line + 1) / n_chars,
+        (n_chars - word_chars - counts.raw_words + 1) / n_chars,
         n_words <= 3,
         (n_words >= 10) & (stop_ratio >= 0.15),
         (n_words >= 25) & sentence_end,
-        quotes > 0,
+        counts.quotes > 0,
         np.fromiter(map(str.islower, map(itemgetter(0), texts)), bool, n),
         n_cjk / n_chars,
-        n_upper / n_alpha,
+        counts.upper / n_alpha,
         last_char == ord(":"),
         (colon >= 0) & (colon < HEAD_COLON_CHARS) & (colon < lengths - 1),
         last_char == ord(")"),
@@ -598,8 +432,23 @@ def _page_line_features(
     features = np.empty((n, len(LOCAL_FEATURES)))
     for j, column in enumerate(columns):
         features[:, j] = column
-    templates = _template_lines(cp, case, kinds, starts, lengths, n_words)
-    return features, word_hash[nonword], word_line[nonword], templates
+    templates = _template_lines(cp, starts, lengths, counts.marked > 0, n_words)
+    return features, counts.word_hash, counts.word_line, templates
+
+
+def _bullets(cp: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Which lines start like BULLET: a bullet sign, or one or two decimal digits and "." or ")", then a
+    space."""
+    kinds, case, _ = char_tables()
+    padded = np.concatenate((cp, np.zeros(4, dtype=np.uint32)))
+    c = [padded[starts + k] for k in range(4)]
+    dec = [(case[np.minimum(c[k], 0xFFFF)] & C_DECIMAL) != 0 for k in range(2)]
+    closes = [(c[k] == ord(".")) | (c[k] == ord(")")) for k in (1, 2)]
+    return (
+        (((kinds[np.minimum(c[0], 0xFFFF)] & F_BULLET) != 0) & (c[1] == 32))
+        | (dec[0] & closes[0] & (c[2] == 32))
+        | (dec[0] & dec[1] & closes[1] & (c[3] == 32))
+    )
 
 
 # Codes of the character classes in a line's skeleton (see _skeletons): other characters are coded as
@@ -613,12 +462,12 @@ _SK_WORDS = 0x9E3779B97F4A7C15
 def _skeleton_codes() -> np.ndarray:
     """The skeleton code (see _skeletons) of every character of the Basic Multilingual Plane, indexed by
     code point: one table lookup per character instead of a chain of np.where over its flags."""
-    kinds, case, _ = _char_tables()
+    kinds, case, _ = char_tables()
     other = np.arange(0x10000, dtype=np.uint32) + _SK_OTHER
-    codes = np.where((kinds & _F_SPACE) != 0, _SK_SPACE, other)
-    codes = np.where((case & _C_DECIMAL) != 0, _SK_DIGIT, codes)
-    letter = np.where((case & _C_UPPER) != 0, _SK_UPPER, _SK_LETTER)
-    return np.where((case & _C_ALPHA) != 0, letter, codes).astype(np.uint32)
+    codes = np.where((kinds & F_SPACE) != 0, _SK_SPACE, other)
+    codes = np.where((case & C_DECIMAL) != 0, _SK_DIGIT, codes)
+    letter = np.where((case & C_UPPER) != 0, _SK_UPPER, _SK_LETTER)
+    return np.where((case & C_ALPHA) != 0, letter, codes).astype(np.uint32)
 
 
 def _skeletons(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -639,7 +488,7 @@ def _skeletons(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.nd
     kept[first] = True
     rank = np.cumsum(kept) - 1
     rank_in_line = rank - np.repeat(rank[first], lengths)
-    powers = np.full(int(rank_in_line.max(initial=0)) + 1, _HASH_BASE, dtype=np.uint64)
+    powers = np.full(int(rank_in_line.max(initial=0)) + 1, HASH_BASE, dtype=np.uint64)
     powers[0] = 1
     np.multiply.accumulate(powers, out=powers)
     terms = np.where(kept, code * powers[rank_in_line], np.uint64(0))
@@ -647,24 +496,19 @@ def _skeletons(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.nd
 
 
 def _template_lines(
-    cp: np.ndarray,
-    case: np.ndarray,
-    kinds: np.ndarray,
-    starts: np.ndarray,
-    lengths: np.ndarray,
-    n_words: np.ndarray,
+    cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, marked: np.ndarray, n_words: np.ndarray
 ) -> np.ndarray:
     """Which lines repeat a template of the page: lines of at most TEMPLATE_MAX_WORDS words with a digit
     or a punctuation mark whose skeleton (see _skeletons) at least TEMPLATE_MIN_LINES such lines share.
     Comment threads, teaser lists and product widgets repeat a line's shape item after item; the
     sentences of an article rarely share one. Letter-only lines are left out: a menu's one- and
-    two-word labels share a few skeletons without being a template. Only the short marked lines are
-    hashed, a small share of the page's characters."""
+    two-word labels share a few skeletons without being a template (``marked`` flags the lines with a
+    character that is neither a letter nor whitespace). Only the short marked lines are hashed, a small
+    share of the page's characters."""
     n = len(starts)
     templates = np.zeros(n, dtype=bool)
     if not n:
         return templates
-    marked = np.add.reduceat(((case & _C_ALPHA) == 0) & ((kinds & _F_SPACE) == 0), starts) > 0
     candidates = np.flatnonzero(marked & (n_words <= TEMPLATE_MAX_WORDS))
     if len(candidates) < TEMPLATE_MIN_LINES:
         return templates
@@ -1230,7 +1074,8 @@ class BlockModel:
 
 @cache
 def load_model(path: Path = MODEL_PATH) -> BlockModel:
-    """The shipped model, read once per process (the character tables it needs are built with it)."""
-    _char_tables()
+    """The shipped model, read once per process (the character tables and the compiled counting loop
+    it needs are made ready with it)."""
+    warm_up()
     _skeleton_codes()
     return BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))
