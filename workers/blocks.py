@@ -30,15 +30,17 @@ from typing import NamedTuple
 import numpy as np
 
 from workers.language import identify
-from workers.line_counts import (
+from workers.line_features import (
     C_ALPHA,
     C_DECIMAL,
     C_UPPER,
-    F_BULLET,
+    CLOSERS,
     F_SPACE,
+    FINAL_STOPS,
     HASH_BASE,
+    SHAPE_FEATURES,
     char_tables,
-    count_lines,
+    line_shapes,
     warm_up,
 )
 from workers.wordlists import top_words
@@ -59,10 +61,6 @@ TEMPLATE_MAX_WORDS = 6
 TEMPLATE_MIN_LINES = 3
 # How far (in lines, on each side) a line looks for dated template lines enclosing it (see block_features).
 TEMPLATE_RADIUS = 3
-
-# A colon this close to the start of a line makes it a labelled line ("Related: …", "Photo: …", a
-# commenter's name before what they wrote), rarely a sentence of the article.
-HEAD_COLON_CHARS = 25
 
 # Lines longer than this are cut into pieces of about LONG_LINE_PIECE_CHARS (see _pieces). On the dev
 # pages 99.9 % of lines are under 930 characters; cutting at 700 changes their F1 by under 0.0002.
@@ -96,43 +94,8 @@ HAN_KANA = re.compile(f"[{_HAN_KANA_CHARS}]")
 # word-count and stop-word features mean roughly the same thing as in spaced scripts.
 TOKEN = re.compile(f"[{_HAN_KANA_CHARS}]|[^\\W{_HAN_KANA_CHARS}]+")
 
-LOCAL_FEATURES = (
-    "log_chars",
-    "log_words",
-    "sentence_end",
-    "final_stop",
-    "truncated",
-    "bullet",
-    "stop_ratio",
-    "cap_ratio",
-    "digit_ratio",
-    "date_shape",
-    "clock",
-    "year",
-    "short_with_number",
-    "camel",
-    "separators",
-    "linkish",
-    "all_caps",
-    "commas_per_word",
-    "mean_word_len",
-    "punct_ratio",
-    "short",
-    "prose_like",
-    "long_prose",
-    "quote",
-    "starts_lower",
-    "cjk_ratio",
-    "caps_words",
-    "ends_colon",
-    "head_colon",
-    "ends_paren",
-    # page-dependent, filled in by local_features, not _line_shape:
-    "blank_before",
-    "blank_after",
-    "repeated",
-    "neighbour_overlap",
-)
+# What each line looks like on its own (see workers.line_features), then beside the page's other lines.
+LOCAL_FEATURES = (*SHAPE_FEATURES, "blank_before", "blank_after", "repeated", "neighbour_overlap")
 CONTEXT_FEATURES = (
     "position",
     "first_tenth",
@@ -253,9 +216,8 @@ def stop_words(lang: str) -> frozenset[str]:
     return frozenset(w for w in top_words(lang, STOP_WORDS_PER_LANGUAGE) if w.isalpha())
 
 
-_SENTENCE_ENDERS = frozenset(".!?。！？…:;")
-_FINAL_STOPS = frozenset(".!?。！？")
-_CLOSERS = "\"'”’»)]"
+_FINAL_STOPS = frozenset(FINAL_STOPS)
+_CLOSERS = CLOSERS
 _TRUNCATIONS = ("...", "…", "[…]", "[...]")
 _ASCII_DIGIT = re.compile("[0-9]")
 LETTERS = re.compile(r"[^\W\d_]+")
@@ -332,123 +294,33 @@ def truncated(text: str) -> bool:
     return text.rstrip(_CLOSERS).endswith(_TRUNCATIONS)
 
 
-# What makes a line look like a link, an address or a handle.
-_LINK_MARKS = ("www.", "://", "@")
-
-
-def _lines_containing(joined: str, starts: np.ndarray, needles: tuple[str, ...]) -> np.ndarray:
-    """Which lines of the page (joined by newlines, each starting at its offset in ``starts``) contain
-    any of the needles (none of which holds a newline). Found by searching the whole page for each
-    needle, which on a page where few lines have one is several times faster than asking every line."""
-    found: list[int] = []
-    for needle in needles:
-        at = joined.find(needle)
-        while at >= 0:
-            found.append(at)
-            at = joined.find(needle, at + 1)
-    hit = np.zeros(len(starts), dtype=bool)
-    hit[np.searchsorted(starts, found, side="right") - 1] = True
-    return hit
-
-
 def _page_line_features(
     texts: list[str], stops: frozenset[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local features of every line of a page (columns in LOCAL_FEATURES order, the page-dependent ones
-    not filled in yet), computed for the whole page at once: the page is one array of code points whose
-    characters and words ``workers.line_counts`` counts line by line in one compiled pass, and every
-    feature is a numpy expression over those counts. Only three regular expressions (on the few short
-    lines with digits) touch strings one by one. Also returns the hashes of the page's words (lower-cased,
-    without edge punctuation), the line of each, and which lines are template lines (see
-    _template_lines)."""
+    not filled in yet), computed for the whole page at once: ``workers.line_features`` reads the shape
+    of every line in one compiled pass over the page's code points, and the date, clock and year shapes
+    are looked for here, only on the few short lines that have digits. Also returns the hashes of the
+    page's words (lower-cased, without edge punctuation), the line of each, and which lines are template
+    lines (see _template_lines)."""
     n = len(texts)
-    joined = "\n".join(texts)
-    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     lengths = np.fromiter(map(len, texts), np.int64, n)
     starts = np.zeros(n, dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    n_chars = lengths.astype(np.float64)
-    counts = count_lines(cp, starts, lengths, stops)
-    digits = counts.digits.astype(np.float64)
-    n_cjk = counts.cjk.astype(np.float64)
-    n_words = (counts.words + counts.cjk).astype(np.float64)
-    safe_words = np.maximum(n_words, 1.0)
-    n_alpha = np.maximum(counts.alpha, 1.0)
-    stop_ratio = counts.stops / safe_words
-    word_chars = counts.word_chars.astype(np.float64)
-
-    ends_stripped = list(map(str.rstrip, texts, repeat(_CLOSERS)))
-    end = list(map(itemgetter(slice(-1, None)), ends_stripped))
-    sentence_end = np.fromiter(map(_SENTENCE_ENDERS.__contains__, end), bool, n)
-    final = np.fromiter(map(_FINAL_STOPS.__contains__, end), bool, n)
-    short_with_digits = (digits > 0) & (n_chars < 200)
-    # date, clock and year shapes are looked for only on the few short lines that have digits, joined
-    # into one text so that each pattern runs once (no pattern matches across a line break)
-    rows = np.flatnonzero(short_with_digits)
+    shapes = line_shapes(cp, starts, lengths, stops)
+    features = np.empty((n, len(LOCAL_FEATURES)))
+    features[:, : len(SHAPE_FEATURES)] = shapes.features
+    # joined into one text so that each pattern runs once (no pattern matches across a line break)
+    rows = np.flatnonzero((shapes.features[:, _LOCAL_INDEX["digit_ratio"]] > 0) & (lengths < 200))
     row_start = np.zeros(len(rows), dtype=np.int64)
     np.cumsum(lengths[rows][:-1] + 1, out=row_start[1:])
     candidates = "\n".join([texts[i] for i in rows.tolist()])
-    date_shape, clock, year = np.zeros(n), np.zeros(n), np.zeros(n)
-    for shape, pattern in ((date_shape, NUMERIC_DATE), (clock, CLOCK), (year, YEAR)):
+    for name, pattern in (("date_shape", NUMERIC_DATE), ("clock", CLOCK), ("year", YEAR)):
         found = np.fromiter((match.start() for match in pattern.finditer(candidates)), np.int64)
-        shape[rows[np.searchsorted(row_start, found, side="right") - 1]] = 1.0
-
-    colon = np.fromiter(map(str.find, texts, repeat(":")), np.int64, n)
-    last_char = cp[starts + lengths - 1]
-    linkish = _lines_containing(joined, starts, _LINK_MARKS)
-    columns = (
-        np.log1p(n_chars),
-        np.log1p(n_words),
-        sentence_end,
-        final,
-        np.fromiter(map(str.endswith, ends_stripped, repeat(_TRUNCATIONS)), bool, n),
-        _bullets(cp, starts),
-        stop_ratio,
-        counts.first_upper / n_alpha,
-        digits / n_chars,
-        date_shape,
-        clock,
-        year,
-        (n_words <= 6) & (digits > 0) & ~sentence_end,
-        np.log1p(counts.camel),
-        np.log1p(counts.separators),
-        linkish,
-        np.fromiter(map(str.isupper, texts), bool, n),
-        counts.commas / safe_words,
-        word_chars / safe_words / 10.0,
-        (n_chars - word_chars - counts.raw_words + 1) / n_chars,
-        n_words <= 3,
-        (n_words >= 10) & (stop_ratio >= 0.15),
-        (n_words >= 25) & sentence_end,
-        counts.quotes > 0,
-        np.fromiter(map(str.islower, map(itemgetter(0), texts)), bool, n),
-        n_cjk / n_chars,
-        counts.upper / n_alpha,
-        last_char == ord(":"),
-        (colon >= 0) & (colon < HEAD_COLON_CHARS) & (colon < lengths - 1),
-        last_char == ord(")"),
-    )
-    # the page-dependent columns after these are left for _local_features to fill
-    features = np.empty((n, len(LOCAL_FEATURES)))
-    for j, column in enumerate(columns):
-        features[:, j] = column
-    templates = _template_lines(cp, starts, lengths, counts.marked > 0, n_words)
-    return features, counts.word_hash, counts.word_line, templates
-
-
-def _bullets(cp: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Which lines start like BULLET: a bullet sign, or one or two decimal digits and "." or ")", then a
-    space."""
-    kinds, case, _ = char_tables()
-    padded = np.concatenate((cp, np.zeros(4, dtype=np.uint32)))
-    c = [padded[starts + k] for k in range(4)]
-    dec = [(case[np.minimum(c[k], 0xFFFF)] & C_DECIMAL) != 0 for k in range(2)]
-    closes = [(c[k] == ord(".")) | (c[k] == ord(")")) for k in (1, 2)]
-    return (
-        (((kinds[np.minimum(c[0], 0xFFFF)] & F_BULLET) != 0) & (c[1] == 32))
-        | (dec[0] & closes[0] & (c[2] == 32))
-        | (dec[0] & dec[1] & closes[1] & (c[3] == 32))
-    )
+        features[rows[np.searchsorted(row_start, found, side="right") - 1], _LOCAL_INDEX[name]] = 1.0
+    templates = _template_lines(cp, starts, lengths, shapes.marked, shapes.words)
+    return features, shapes.word_hash, shapes.word_line, templates
 
 
 # Codes of the character classes in a line's skeleton (see _skeletons): other characters are coded as

@@ -1,0 +1,133 @@
+"""The compiled shape features of lines agree with their definitions written with Python's own string
+methods, on lines that mix scripts, cases, edge punctuation, bullets, links and characters beyond the
+Basic Multilingual Plane."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+
+import numpy as np
+import pytest
+
+from workers.blocks import LOCAL_FEATURES, Block, local_features
+from workers.line_features import (
+    BULLET_CHARS,
+    CJK_RANGES,
+    CLOSERS,
+    EDGE_PUNCT,
+    FINAL_STOPS,
+    HEAD_COLON_CHARS,
+    QUOTES,
+    SENTENCE_ENDERS,
+    SEPARATOR_CHARS,
+)
+
+STOPS = frozenset({"the", "of", "und", "le", "的", "の"})
+# a few of every kind of character the features tell apart
+ALPHABET = (
+    "abcxyzABCXYZéÉßİıǅ ΣσςДд0123456789٣,.;:!?…@w/"
+    + EDGE_PUNCT
+    + SEPARATOR_CHARS
+    + QUOTES
+    + BULLET_CHARS
+    + "東京的の会議한국😀𝐀\u200b\u00ad"
+)
+# whole lines in the shapes that the features single out
+SHAPES = [
+    "• First point of the list",
+    "1. Interlagos",
+    "12) Curitiba",
+    "Visit www.example.com today",
+    "https://example.com/story",
+    "Follow @newsroom",
+    "Related: Bridge closes for repairs",
+    "Anna says:",
+    "The harbour at dawn (Photo: J. Smith)",
+    "«The» ÉCOLE of Paris, iPhone 3 — l'été",
+    "He said it would end soon…”",
+    "Read more [...]",
+    "THE WORLD TODAY",
+    "iPhone FacebookXPinterest USA",
+    "東京で会議が開かれた。",
+    "...",
+    "”",
+]
+
+
+def _cjk(ch: str) -> bool:
+    return any(lo <= ord(ch) <= hi for lo, hi in CJK_RANGES)
+
+
+def _expected(line: str) -> dict[str, float]:
+    """The shape features of one line by their definitions, for characters beyond the Basic Multilingual
+    Plane read as U+FFFF (no letter, no case), as the compiled pass reads them."""
+    text = "".join(ch if ord(ch) <= 0xFFFF else "\uffff" for ch in line)
+    raw = text.split()
+    words = [w for w in (w.strip(EDGE_PUNCT) for w in raw) if w]
+    n_words = len(words) + sum(map(_cjk, text))
+    stops = sum(w.lower() in STOPS for w in words) + sum(_cjk(ch) and ch in STOPS for ch in text)
+    alpha = max(sum(w.isalpha() for w in words), 1)
+    end = text.rstrip(CLOSERS)[-1:]
+    colon = text.find(":")
+    return {
+        "log_words": math.log1p(n_words),
+        "stop_ratio": stops / max(n_words, 1),
+        "cap_ratio": sum(w[0].isupper() for w in words) / alpha,
+        "caps_words": sum(w.isupper() for w in words) / alpha,
+        "camel": math.log1p(sum(w != w.upper() and w[1:] != w[1:].lower() for w in raw)),
+        "punct_ratio": (len(text) - sum(map(len, words)) - len(raw) + 1) / len(text),
+        "digit_ratio": sum(ch in "0123456789" for ch in text) / len(text),
+        "separators": math.log1p(sum(ch in SEPARATOR_CHARS for ch in text)),
+        "commas_per_word": text.count(",") / max(n_words, 1),
+        "cjk_ratio": sum(map(_cjk, text)) / len(text),
+        "quote": any(ch in QUOTES for ch in text),
+        "sentence_end": end in SENTENCE_ENDERS and end != "",
+        "final_stop": end in FINAL_STOPS and end != "",
+        "truncated": text.rstrip(CLOSERS).endswith(("...", "…", "[…]", "[...]")),
+        "bullet": (text[:1] in BULLET_CHARS and text[1:2] == " ")
+        or re.match(r"\d{1,2}[.)] ", text) is not None,
+        "linkish": any(mark in text for mark in ("www.", "://", "@")),
+        "all_caps": text.isupper(),
+        "starts_lower": text[0].islower(),
+        "ends_colon": text.endswith(":"),
+        "head_colon": 0 <= colon < min(HEAD_COLON_CHARS, len(text) - 1),
+        "ends_paren": text.endswith(")"),
+    }
+
+
+def _features(lines: list[str]) -> np.ndarray:
+    return local_features([Block(i, text, True, True) for i, text in enumerate(lines)], STOPS)
+
+
+def _random_line(rng: random.Random) -> str:
+    text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 40)))
+    return " ".join(text.split()) or "x"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_shape_features_agree_with_their_definitions(seed: int) -> None:
+    rng = random.Random(seed)
+    lines = [_random_line(rng) for _ in range(60)] + SHAPES
+    features = _features(lines)
+    for i, line in enumerate(lines):
+        expected = _expected(line)
+        got = {name: features[i, LOCAL_FEATURES.index(name)] for name in expected}
+        assert got == pytest.approx({name: float(value) for name, value in expected.items()}, abs=1e-12), line
+
+
+def test_lines_of_each_shape_are_singled_out() -> None:
+    """The reference above would agree with features that are always zero: these lines have the shape."""
+    features = _features(SHAPES)
+    column = {name: features[:, LOCAL_FEATURES.index(name)].tolist() for name in LOCAL_FEATURES}
+    assert [SHAPES[i] for i in np.flatnonzero(column["bullet"])] == SHAPES[:3]
+    assert [SHAPES[i] for i in np.flatnonzero(column["linkish"])] == SHAPES[3:6]
+    assert [SHAPES[i] for i in np.flatnonzero(column["truncated"])] == [SHAPES[10], SHAPES[11], "..."]
+    assert column["all_caps"][12] == 1.0 and column["camel"][13] == pytest.approx(math.log1p(2))
+
+
+def test_a_short_first_line_is_not_read_past_its_start() -> None:
+    """Two dots are no ellipsis, even with the page's last character a dot before them in memory."""
+    features = _features(["..", "Wait."])
+    assert features[:, LOCAL_FEATURES.index("truncated")].tolist() == [0.0, 0.0]

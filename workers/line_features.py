@@ -1,0 +1,404 @@
+"""What each line of a page looks like on its own: the block classifier's shape features, computed in
+one compiled pass over the page's characters.
+
+With numpy over the page's code points these features took some ninety array operations per page, each
+on a few hundred lines or a few thousand characters, and the calls cost more than the arithmetic: 0.49
+ms per 6 KB of text, a quarter of text mode's time. The same definitions as one loop over the lines and
+their characters, compiled by numba (cached on disk after a process's first run, see ``warm_up``), take
+a fraction of that. Counts are integers, word hashes wrap modulo 2**64, and every ratio and logarithm
+is the floating-point operation numpy did, so the features are bit for bit those the model was trained
+on. ``workers.blocks`` fills in the columns that need regular expressions or the rest of the page.
+
+Characters are looked up in tables over the Basic Multilingual Plane (every character they describe lies
+in it; a character beyond it is looked up as U+FFFF, which has no flag), built once per process from
+Python's own notion of case, letters and whitespace.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+SHAPE_FEATURES = (
+    "log_chars",
+    "log_words",
+    "sentence_end",
+    "final_stop",
+    "truncated",
+    "bullet",
+    "stop_ratio",
+    "cap_ratio",
+    "digit_ratio",
+    "date_shape",  # the date, clock and year columns are filled by workers.blocks (regular expressions)
+    "clock",
+    "year",
+    "short_with_number",
+    "camel",
+    "separators",
+    "linkish",
+    "all_caps",
+    "commas_per_word",
+    "mean_word_len",
+    "punct_ratio",
+    "short",
+    "prose_like",
+    "long_prose",
+    "quote",
+    "starts_lower",
+    "cjk_ratio",
+    "caps_words",
+    "ends_colon",
+    "head_colon",
+    "ends_paren",
+)
+# Each feature's column, as the constants the compiled loop writes to.
+(
+    LOG_CHARS,
+    LOG_WORDS,
+    SENTENCE_END,
+    FINAL_STOP,
+    TRUNCATED,
+    BULLET,
+    STOP_RATIO,
+    CAP_RATIO,
+    DIGIT_RATIO,
+    DATE_SHAPE,
+    CLOCK,
+    YEAR,
+    SHORT_WITH_NUMBER,
+    CAMEL,
+    SEPARATORS,
+    LINKISH,
+    ALL_CAPS,
+    COMMAS_PER_WORD,
+    MEAN_WORD_LEN,
+    PUNCT_RATIO,
+    SHORT,
+    PROSE_LIKE,
+    LONG_PROSE,
+    QUOTE,
+    STARTS_LOWER,
+    CJK_RATIO,
+    CAPS_WORDS,
+    ENDS_COLON,
+    HEAD_COLON,
+    ENDS_PAREN,
+) = range(len(SHAPE_FEATURES))
+
+# The columns that hold a count's logarithm, log(1 + count). They are taken with numpy, whose log1p
+# differs from the C library's (which the compiled loop calls) in the last bit for some counts, which
+# would move a feature off a bin edge of the model (the edges are quantiles of the training values).
+LOG_COLUMNS = [LOG_CHARS, LOG_WORDS, CAMEL, SEPARATORS]
+
+# A colon this close to the start of a line makes it a labelled line ("Related: …", "Photo: …", a
+# commenter's name before what they wrote), rarely a sentence of the article.
+HEAD_COLON_CHARS = 25
+
+# Kinds of character (bits of the first table).
+(
+    F_DIGIT,
+    F_COMMA,
+    F_SEP,
+    F_QUOTE,
+    F_CJK,
+    F_EDGE,
+    F_SPACE,
+    F_BULLET,
+    F_SENTENCE_END,
+    F_FINAL_STOP,
+    F_CLOSER,
+) = (1 << k for k in range(11))
+# Case and class (bits of the second table): changes under lower() / upper(); str.isalpha, str.isupper,
+# str.islower or title case, \d (Unicode decimal digit), str.islower.
+C_TO_LOWER, C_TO_UPPER, C_ALPHA, C_UPPER, C_NOT_UPPER, C_DECIMAL, C_LOWER = (1 << k for k in range(7))
+
+DIGITS = "0123456789"
+SEPARATOR_CHARS = "|•·»›/"
+QUOTES = '"“”«»„'
+BULLET_CHARS = "•·▪►▸‣◦*–—-"
+# Characters stripped from the edges of whitespace-separated words before they are counted or looked up.
+EDGE_PUNCT = "\"'“”‘’«»„()[]{}.,;:!?…-–—|/*•·"
+# What a line ends on, closing quotes and brackets (CLOSERS) aside: a sentence's end, and among those a
+# full stop (not a colon, a semicolon or an ellipsis).
+SENTENCE_ENDERS = ".!?。！？…:;"
+FINAL_STOPS = ".!?。！？"
+CLOSERS = "\"'”’»)]"
+# Japanese kana, Chinese characters and Korean syllables: scripts whose characters count as words.
+CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF))
+
+# Multiplier of the polynomial hash of words (odd, hence invertible: distinct words rarely collide in
+# 64 bits). Words are hashed so that looking up stop words and comparing neighbouring lines' words needs
+# no Python string per word.
+HASH_BASE = 0x100000001B3
+
+
+def _title_case(ch: str) -> bool:
+    return unicodedata.category(ch) == "Lt"
+
+
+@cache
+def char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two flag tables (kinds of character, case and class) and the lower-case code point of every
+    character (itself when lower() makes it several characters), indexed by code point."""
+    chars = list(map(chr, range(0x10000)))
+
+    def test(predicate: object) -> np.ndarray:
+        return np.fromiter(map(predicate, chars), bool, 0x10000)  # type: ignore[call-overload]
+
+    kinds = np.zeros(0x10000, dtype=np.uint16)
+    for members, flag in (
+        (DIGITS, F_DIGIT),
+        (",", F_COMMA),
+        (SEPARATOR_CHARS, F_SEP),
+        (QUOTES, F_QUOTE),
+        (EDGE_PUNCT, F_EDGE),
+        (BULLET_CHARS, F_BULLET),
+        (SENTENCE_ENDERS, F_SENTENCE_END),
+        (FINAL_STOPS, F_FINAL_STOP),
+        (CLOSERS, F_CLOSER),
+    ):
+        for ch in members:
+            kinds[ord(ch)] |= flag
+    for lo, hi in CJK_RANGES:
+        kinds[lo : hi + 1] |= F_CJK
+    kinds[test(str.isspace)] |= F_SPACE
+    case = np.zeros(0x10000, dtype=np.uint8)
+    case[np.fromiter(map(str.__ne__, map(str.lower, chars), chars), bool, 0x10000)] |= C_TO_LOWER
+    case[np.fromiter(map(str.__ne__, map(str.upper, chars), chars), bool, 0x10000)] |= C_TO_UPPER
+    case[test(str.isalpha)] |= C_ALPHA
+    case[test(str.isupper)] |= C_UPPER
+    case[test(str.islower) | test(_title_case)] |= C_NOT_UPPER
+    case[test(str.isdecimal)] |= C_DECIMAL
+    case[test(str.islower)] |= C_LOWER
+    lowered = map(str.lower, chars)
+    lower = np.fromiter((ord(lo) if len(lo) == 1 else c for c, lo in enumerate(lowered)), np.uint64, 0x10000)
+    return kinds, case, lower
+
+
+def word_hash(word: str) -> int:
+    """The hash line_shapes gives a word: the sum of lower(c) · HASH_BASE^k over its characters."""
+    lower = char_tables()[2]
+    codes = (int(lower[ord(ch)]) if ord(ch) <= 0xFFFF else ord(ch) for ch in word)
+    return sum(code * pow(HASH_BASE, k, 1 << 64) for k, code in enumerate(codes)) % (1 << 64)
+
+
+@cache
+def stop_hashes(stops: frozenset[str]) -> np.ndarray:
+    """The sorted hashes of a language's stop words."""
+    return np.array(sorted(set(map(word_hash, stops))), dtype=np.uint64)
+
+
+@cache
+def cjk_stop_chars(stops: frozenset[str]) -> np.ndarray:
+    """Sorted code points of the language's one-character CJK stop words (counted wherever they occur,
+    since those scripts put no space around them)."""
+    single = (ord(w) for w in stops if len(w) == 1)
+    return np.array(sorted(c for c in single if any(lo <= c <= hi for lo, hi in CJK_RANGES)), dtype=np.uint32)
+
+
+class LineShapes(NamedTuple):
+    """The shape features of a page's lines, and what ``workers.blocks`` needs besides to compute the
+    rest of the local features."""
+
+    features: np.ndarray  # lines × SHAPE_FEATURES, the date, clock and year columns zero
+    words: np.ndarray  # per line: words (see line_shapes), as a float like the features
+    marked: np.ndarray  # per line: whether a character is neither a letter nor whitespace
+    word_hash: np.ndarray  # uint64 hashes of the words, lower-cased and stripped of EDGE_PUNCT
+    word_line: np.ndarray  # the line of each
+
+
+def line_shapes(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, stops: frozenset[str]) -> LineShapes:
+    """Shape features of the lines of a page, given as its code points (uint32, lines separated by a
+    newline) with each line's start and length among them; ``stops`` are the page language's stop words.
+
+    A word is a run of non-space characters stripped of EDGE_PUNCT, when any character is left; a
+    Chinese, Japanese or Korean character counts as a word too (those scripts put no spaces between
+    words), and as a stop word when it is a one-character stop word of the language."""
+    kinds, case, lower = char_tables()
+    shapes = LineShapes._make(
+        _line_shapes(cp, starts, lengths, kinds, case, lower, stop_hashes(stops), cjk_stop_chars(stops))
+    )
+    shapes.features[:, LOG_COLUMNS] = np.log1p(shapes.features[:, LOG_COLUMNS])
+    return shapes
+
+
+def warm_up() -> None:
+    """Build the tables and compile the loop (about two seconds, or a tenth of one when numba's on-disk
+    cache holds it), so that the first page a process extracts is not charged for it."""
+    one = np.ones(1, dtype=np.int64)
+    line_shapes(np.array([ord("a")], dtype=np.uint32), one - 1, one, frozenset())
+
+
+@njit(cache=True, nogil=True)
+def _in_sorted(table: np.ndarray, value: np.integer) -> bool:  # pragma: no cover - compiled
+    lo, hi = 0, len(table)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if table[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < len(table) and table[lo] == value
+
+
+@njit(cache=True, nogil=True)
+def _starts_with(cp, at, end, text):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Whether the characters cp[at:end] start with the code points of text."""
+    if end - at < len(text):
+        return False
+    for k in range(len(text)):  # noqa: SIM110 - numba compiles no generator into all()
+        if cp[at + k] != text[k]:
+            return False
+    return True
+
+
+_WWW = np.array([ord(c) for c in "www."], dtype=np.uint32)
+_SCHEME = np.array([ord(c) for c in "://"], dtype=np.uint32)
+_DOTS = np.array([ord(c) for c in "..."], dtype=np.uint32)
+
+
+@njit(cache=True, nogil=True)
+def _line_shapes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    cp, starts, lengths, kinds, case, lower, stop_hashes, cjk_stops
+):
+    """line_shapes' results as a tuple, LineShapes' fields in order."""
+    n = len(starts)
+    features = np.zeros((n, len(SHAPE_FEATURES)))
+    words_out = np.zeros(n)
+    marked_out = np.zeros(n, dtype=np.bool_)
+    hashes = np.empty(len(cp) // 2 + 1, dtype=np.uint64)  # a word and the space after it: 2 characters
+    hash_lines = np.empty(len(cp) // 2 + 1, dtype=np.int64)
+    n_hashes = 0
+    base = np.uint64(HASH_BASE)
+    for line in range(n):
+        start, length = starts[line], lengths[line]
+        end = start + length
+        digits = commas = separators = quotes = cjk = stops = 0
+        linkish = marked = any_upper = any_not_upper = False
+        colon = -1
+        for p in range(start, end):
+            c = cp[p]
+            kind, flags = kinds[min(c, 0xFFFF)], case[min(c, 0xFFFF)]
+            digits += (kind & F_DIGIT) != 0
+            commas += (kind & F_COMMA) != 0
+            separators += (kind & F_SEP) != 0
+            quotes += (kind & F_QUOTE) != 0
+            if kind & F_CJK:
+                cjk += 1
+                stops += len(cjk_stops) > 0 and _in_sorted(cjk_stops, np.uint32(c))
+            marked |= (kind & F_SPACE) == 0 and (flags & C_ALPHA) == 0
+            any_upper |= (flags & C_UPPER) != 0
+            any_not_upper |= (flags & C_NOT_UPPER) != 0
+            if c == 58 and colon < 0:  # ":"
+                colon = p - start
+            linkish |= c == 64 or _starts_with(cp, p, end, _WWW) or _starts_with(cp, p, end, _SCHEME)  # "@"
+        # words: runs of non-space characters, each stripped of its edge punctuation
+        words = alpha = first_upper = camel = upper = word_chars = raw_words = 0
+        p = start
+        while p < end:
+            if kinds[min(cp[p], 0xFFFF)] & F_SPACE:
+                p += 1
+                continue
+            word_start = p
+            while p < end and not kinds[min(cp[p], 0xFFFF)] & F_SPACE:
+                p += 1
+            raw_words += 1
+            # the word's first and last character that is not edge punctuation; upper() changing any
+            # of its characters and lower() changing one past the first make it camel case
+            first, last = -1, -1
+            to_upper = to_lower = False
+            for q in range(word_start, p):
+                b = min(cp[q], 0xFFFF)
+                to_upper |= (case[b] & C_TO_UPPER) != 0
+                to_lower |= q > word_start and (case[b] & C_TO_LOWER) != 0
+                if not kinds[b] & F_EDGE:
+                    if first < 0:
+                        first = q
+                    last = q
+            camel += to_upper and to_lower
+            if first < 0:
+                continue
+            word_chars += last - first + 1
+            not_alpha = is_upper = not_upper = False
+            h = np.uint64(0)
+            power = np.uint64(1)
+            for q in range(first, last + 1):
+                c = cp[q]
+                flags = case[min(c, 0xFFFF)]
+                not_alpha |= (flags & C_ALPHA) == 0
+                is_upper |= (flags & C_UPPER) != 0
+                not_upper |= (flags & C_NOT_UPPER) != 0
+                h += (lower[c] if c <= 0xFFFF else np.uint64(c)) * power
+                power *= base
+            words += 1
+            stops += _in_sorted(stop_hashes, h)
+            alpha += not not_alpha
+            first_upper += (case[min(cp[first], 0xFFFF)] & C_UPPER) != 0
+            upper += is_upper and not not_upper
+            hashes[n_hashes] = h
+            hash_lines[n_hashes] = line
+            n_hashes += 1
+        # the line's end, closing quotes and brackets aside
+        stripped_end = end
+        while stripped_end > start and kinds[min(cp[stripped_end - 1], 0xFFFF)] & F_CLOSER:
+            stripped_end -= 1
+        end_char = cp[stripped_end - 1] if stripped_end > start else 0
+        end_kind = kinds[min(end_char, 0xFFFF)] if stripped_end > start else 0
+        sentence_end = (end_kind & F_SENTENCE_END) != 0
+        # "…" or "..." ("[…]" and "[...]" have lost their bracket with the closers)
+        truncated = end_char == 0x2026 or (
+            stripped_end - start >= 3 and _starts_with(cp, stripped_end - 3, stripped_end, _DOTS)
+        )
+        # a bullet sign, or one or two decimal digits and "." or ")", then a space
+        c0 = cp[start]
+        c1 = cp[start + 1] if length > 1 else 0
+        c2 = cp[start + 2] if length > 2 else 0
+        c3 = cp[start + 3] if length > 3 else 0
+        decimal0 = (case[min(c0, 0xFFFF)] & C_DECIMAL) != 0
+        decimal1 = (case[min(c1, 0xFFFF)] & C_DECIMAL) != 0
+        bullet = (
+            ((kinds[min(c0, 0xFFFF)] & F_BULLET) != 0 and c1 == 32)
+            or (decimal0 and (c1 == 46 or c1 == 41) and c2 == 32)
+            or (decimal0 and decimal1 and (c2 == 46 or c2 == 41) and c3 == 32)
+        )
+        last_char = cp[end - 1]
+        n_chars = float(length)
+        n_words = float(words + cjk)
+        safe_words = max(n_words, 1.0)
+        safe_alpha = max(float(alpha), 1.0)
+        stop_ratio = stops / safe_words
+        row = features[line]
+        row[LOG_CHARS] = n_chars  # LOG_COLUMNS: logarithms taken by line_shapes
+        row[LOG_WORDS] = n_words
+        row[SENTENCE_END] = sentence_end
+        row[FINAL_STOP] = (end_kind & F_FINAL_STOP) != 0
+        row[TRUNCATED] = truncated
+        row[BULLET] = bullet
+        row[STOP_RATIO] = stop_ratio
+        row[CAP_RATIO] = first_upper / safe_alpha
+        row[DIGIT_RATIO] = digits / n_chars
+        row[SHORT_WITH_NUMBER] = n_words <= 6 and digits > 0 and not sentence_end
+        row[CAMEL] = camel
+        row[SEPARATORS] = separators
+        row[LINKISH] = linkish
+        row[ALL_CAPS] = any_upper and not any_not_upper
+        row[COMMAS_PER_WORD] = commas / safe_words
+        row[MEAN_WORD_LEN] = word_chars / safe_words / 10.0
+        row[PUNCT_RATIO] = (n_chars - word_chars - raw_words + 1) / n_chars
+        row[SHORT] = n_words <= 3
+        row[PROSE_LIKE] = n_words >= 10 and stop_ratio >= 0.15
+        row[LONG_PROSE] = n_words >= 25 and sentence_end
+        row[QUOTE] = quotes > 0
+        row[STARTS_LOWER] = (case[min(c0, 0xFFFF)] & C_LOWER) != 0
+        row[CJK_RATIO] = cjk / n_chars
+        row[CAPS_WORDS] = upper / safe_alpha
+        row[ENDS_COLON] = last_char == 58
+        row[HEAD_COLON] = 0 <= colon < HEAD_COLON_CHARS and colon < length - 1
+        row[ENDS_PAREN] = last_char == 41
+        words_out[line] = n_words
+        marked_out[line] = marked
+    return features, words_out, marked_out, hashes[:n_hashes], hash_lines[:n_hashes]
