@@ -5,11 +5,13 @@ like it. Tested through the public feature matrix and through clean_text."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from prose import PROSE_EN
 
 from workers.blocks import Block, block_features, feature_names
 from workers.clean import clean_text
 
+STOPS = frozenset({"the", "a", "of", "to", "and", "in", "on", "for"})
 NAV = ["Home", "News", "Politics", "Business", "Sport", "Culture", "Weather", "Subscribe"]
 TITLE = "Council extends night buses to the northern suburbs"
 COMMENTS = [
@@ -61,7 +63,7 @@ def _page(prose: list[str]) -> list[str]:
 
 def _enclosed_column(lines: list[str]) -> np.ndarray:
     blocks = [Block(i, text, False, False) for i, text in enumerate(lines)]
-    features = block_features(blocks, frozenset({"the", "a", "of", "to", "and", "in", "on", "for"}))
+    features = block_features(blocks, STOPS)
     return features[:, feature_names().index("dated_template_enclosed")]
 
 
@@ -157,3 +159,43 @@ def test_a_thread_of_long_comments_after_the_article_is_cut() -> None:
     article = clean_text("\n".join([*NAV[:3], TITLE, *PROSE_EN, *thread, "About us"]))
     paragraphs = article.body.split("\n\n")
     assert paragraphs == PROSE_EN
+
+
+def test_context_columns_follow_their_definitions() -> None:
+    """Window shares, enclosure, tight runs and the distance to the densest run of prose, as the block
+    classifier reads them, on a page of menus, prose and short lines with and without blank lines."""
+    lines = ["Home", "News", PROSE_EN[0], "Share", PROSE_EN[1], PROSE_EN[2], "Photo: AP", "About us", "Jobs"]
+    blank_before = [True, False, True, True, True, False, True, True, False]
+    blocks = [
+        Block(i, text, blank_before[i], i + 1 == len(lines) or blank_before[i + 1])
+        for i, text in enumerate(lines)
+    ]
+    features = block_features(blocks, STOPS)
+    column = {name: features[:, k].tolist() for k, name in enumerate(feature_names())}
+    prose = [1.0 if text in PROSE_EN else 0.0 for text in lines]
+    assert column["prose_like"] == prose
+    n = len(lines)
+
+    def share(values: list[float], i: int, radius: int) -> float:
+        window = [values[j] for j in range(max(i - radius, 0), min(i + radius + 1, n)) if j != i]
+        return sum(window) / len(window)
+
+    def enclosed(i: int, radius: int) -> float:
+        return float(any(prose[max(i - radius, 0) : i]) and any(prose[i + 1 : i + radius + 1]))
+
+    assert column["prose_share_w1"] == pytest.approx([share(prose, i, 1) for i in range(n)])
+    assert column["short_share_w3"] == pytest.approx([share(column["short"], i, 3) for i in range(n)])
+    assert column["prose_enclosed_3"] == [enclosed(i, 3) for i in range(n)]
+    assert column["prose_enclosed_3"][3] == 1.0  # "Share", between two paragraphs
+    # runs of tight lines: Home+News, the first paragraph, Share, two paragraphs, Photo, About+Jobs
+    sizes = [2, 2, 1, 1, 2, 2, 1, 2, 2]
+    assert column["log_tight_run"] == pytest.approx(np.log1p(sizes).tolist())
+    # the densest run of prose is the three paragraphs with "Share" between them (lines 2 to 5)
+    assert column["in_dense_run"] == [0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    assert column["log_dist_dense_run"] == pytest.approx(np.log1p([2, 1, 0, 0, 0, 0, 1, 2, 3]).tolist())
+    assert column["before_dense_run"][:2] == [1.0, 1.0] and column["after_dense_run"][6:] == [1.0] * 3
+    assert column["prev_prose_like"] == [0.0, *prose[:-1]] and column["next_prose_like"] == [*prose[1:], 0.0]
+    # a line is enclosed by prose up to three lines away on each side, and not further
+    lines = [PROSE_EN[0], "Home", "News", "Menu", "Sport", PROSE_EN[1]]
+    features = block_features([Block(i, t, True, True) for i, t in enumerate(lines)], STOPS)
+    assert features[:, feature_names().index("prose_enclosed_3")].tolist() == [0.0, 0.0, 1.0, 1.0, 0.0, 0.0]

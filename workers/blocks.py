@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from workers.language import identify
 from workers.line_features import (
@@ -455,92 +456,47 @@ def densest_run(weights: np.ndarray) -> tuple[int, int]:
     return start, end
 
 
-def _run_features(n: int, run: tuple[int, int]) -> tuple[np.ndarray, ...]:
-    """Per-block inside/before/after flags and log distance to a dense run."""
-    start, end = run
-    idx = np.arange(n)
-    before, after = start - idx, idx - end  # positive before the run and after it
-    dist = np.maximum(before, 0) + np.maximum(after, 0)
-    return dist == 0, np.log1p(dist), before > 0, after > 0
-
-
-def _prefix_sums(rows: np.ndarray) -> np.ndarray:
-    """Each row's sums of its first 0, 1, …, n values (n + 1 columns)."""
-    prefix = np.zeros((len(rows), rows.shape[1] + 1))
-    np.cumsum(rows, axis=1, out=prefix[:, 1:])
-    return prefix
-
-
-def _window_means(rows: np.ndarray, radii: tuple[int, ...]) -> np.ndarray:
-    """Mean of each row's values over a window of ±radius blocks (its own radius), excluding the block
-    itself (edges truncated). All rows in one set of numpy calls: on a page's few hundred blocks a call
-    costs about as much for three rows as for one."""
-    n = rows.shape[1]
-    prefix = _prefix_sums(rows)
-    row = np.arange(len(rows))[:, None]
-    idx = np.arange(n)
-    radius = np.array(radii)[:, None]
-    lo = np.maximum(idx - radius, 0)
-    hi = np.minimum(idx + radius + 1, n)
-    total = prefix[row, hi] - prefix[row, lo] - rows
-    count = hi - lo - 1
-    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
-
-
-def _enclosed(rows: np.ndarray, radii: tuple[int, ...]) -> np.ndarray:
-    """Whether each block has a flagged block (rows of flags, 0 or 1) among the radius blocks before it
-    and one among the radius blocks after it (each row with its own radius): true for a list or a short
-    line inside the article, which has article prose on both sides. Counted as differences of prefix sums
-    (exact for 0 and 1), so that it takes the same few numpy calls whatever the radius and however many
-    rows."""
-    n = rows.shape[1]
-    prefix = _prefix_sums(rows)
-    row = np.arange(len(rows))[:, None]
-    idx = np.arange(n)
-    radius = np.array(radii)[:, None]
-    before = prefix[:, :-1] - prefix[row, np.maximum(idx - radius, 0)]
-    after = prefix[row, np.minimum(idx + radius + 1, n)] - prefix[:, 1:]
-    return (before > 0) & (after > 0)
-
-
-def _tight_runs(blocks: list[Block], blank_before: np.ndarray) -> np.ndarray:
-    """Length of the run of lines with no blank line between them that each block belongs to: menus and
-    link lists are long tight runs, paragraphs are isolated. Zero on pages with no blank lines at all,
-    where tightness says nothing. ``blank_before`` flags the blocks after a blank line."""
-    n = len(blocks)
-    if not blank_before[1:].any():
-        return np.zeros(n)
-    line_no = np.fromiter(map(attrgetter("line_no"), blocks), np.int64, n)
-    new_run = np.ones(n, dtype=np.int64)
-    new_run[1:] = blank_before[1:] | (line_no[1:] != line_no[:-1] + 1)
-    new_run[0] = 0
-    run_id = np.cumsum(new_run)
-    sizes = np.bincount(run_id)
-    return sizes[run_id].astype(np.float64)
-
-
 _N_LOCAL, _N_CONTEXT, _N_NEIGHBOUR = len(LOCAL_FEATURES), len(CONTEXT_FEATURES), len(NEIGHBOUR_FEATURES)
-_NEIGHBOUR_COLUMNS = [_LOCAL_INDEX[name] for name in NEIGHBOUR_FEATURES]
+_NEIGHBOUR_COLUMNS = np.array([_LOCAL_INDEX[name] for name in NEIGHBOUR_FEATURES])
+# Where each context feature goes in the feature matrix, as the constants the compiled loop writes to.
+_POSITION = _N_LOCAL + CONTEXT_FEATURES.index("position")
+_FIRST_TENTH = _N_LOCAL + CONTEXT_FEATURES.index("first_tenth")
+_LAST_TENTH = _N_LOCAL + CONTEXT_FEATURES.index("last_tenth")
+_LOG_TIGHT_RUN = _N_LOCAL + CONTEXT_FEATURES.index("log_tight_run")
+_SHORT_SHARE_W3 = _N_LOCAL + CONTEXT_FEATURES.index("short_share_w3")
+_PROSE_SHARE_W1 = _N_LOCAL + CONTEXT_FEATURES.index("prose_share_w1")
+_PROSE_SHARE_W3 = _N_LOCAL + CONTEXT_FEATURES.index("prose_share_w3")
+_IN_DENSE_RUN = _N_LOCAL + CONTEXT_FEATURES.index("in_dense_run")
+_LOG_DIST_DENSE_RUN = _N_LOCAL + CONTEXT_FEATURES.index("log_dist_dense_run")
+_BEFORE_DENSE_RUN = _N_LOCAL + CONTEXT_FEATURES.index("before_dense_run")
+_AFTER_DENSE_RUN = _N_LOCAL + CONTEXT_FEATURES.index("after_dense_run")
+_PROSE_ENCLOSED_3 = _N_LOCAL + CONTEXT_FEATURES.index("prose_enclosed_3")
+_PROSE_ENCLOSED_10 = _N_LOCAL + CONTEXT_FEATURES.index("prose_enclosed_10")
+_REL_LOG_CHARS = _N_LOCAL + CONTEXT_FEATURES.index("rel_log_chars")
+_DATED_TEMPLATE_ENCLOSED = _N_LOCAL + CONTEXT_FEATURES.index("dated_template_enclosed")
+_PROSE_LIKE, _SHORT, _LOG_CHARS, _BLANK_BEFORE = (
+    _LOCAL_INDEX[name] for name in ("prose_like", "short", "log_chars", "blank_before")
+)
+_PREV = _N_LOCAL + _N_CONTEXT  # the previous block's neighbour features, then the next block's
+# The context columns that hold a count's logarithm, taken with numpy (see line_features.LOG_COLUMNS).
+_CONTEXT_LOG_COLUMNS = [_LOG_TIGHT_RUN, _LOG_DIST_DENSE_RUN]
 
 
 def block_features(blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
-    """Local features of each block, of its two neighbours, and page-context features. The columns are
-    written into one matrix (in feature_names order) rather than stacked: on a page of 150 lines,
-    stacking them cost more than computing several of them."""
+    """Local features of each block, of its two neighbours, and page-context features."""
     return _features_and_thread_lines(blocks, stops)[0]
 
 
 def _features_and_thread_lines(blocks: list[Block], stops: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
     """block_features, and which blocks are dated template lines (the timestamps of comments and
-    teasers, see Smoothing.keep)."""
+    teasers, see Smoothing.keep). The context columns are written by one compiled loop over the blocks
+    (_fill_context): as some fifty numpy calls on arrays of a few hundred blocks they cost a third of
+    the feature stage's time."""
     local, templates = _local_features(blocks, stops)
     n = len(blocks)
-    idx = np.arange(n)
-    position = idx / max(n - 1, 1)
     prose = local[:, _LOCAL_INDEX["prose_like"]]
-    short = local[:, _LOCAL_INDEX["short"]]
     log_chars = local[:, _LOCAL_INDEX["log_chars"]]
-    run = densest_run(np.where(prose > 0, np.expm1(log_chars), -40.0))
+    run_start, run_end = densest_run(np.where(prose > 0, np.expm1(log_chars), -40.0))
     # template lines with a date or a time in them: the timestamps of comments and teasers; a line with
     # such lines on both sides within TEMPLATE_RADIUS is inside a comment thread or a teaser list, however
     # much its own text reads like the article
@@ -549,35 +505,92 @@ def _features_and_thread_lines(blocks: list[Block], stops: frozenset[str]) -> tu
         + local[:, _LOCAL_INDEX["clock"]]
         + local[:, _LOCAL_INDEX["year"]]
     ) > 0
-    dated_templates = (templates & dated).astype(np.float64)
-    short_w3, prose_w1, prose_w3 = _window_means(np.array((short, prose, prose)), (3, 1, 3))
-    prose_e3, prose_e10, dated_enclosed = _enclosed(
-        np.array((prose, prose, dated_templates)), (3, 10, TEMPLATE_RADIUS)
-    )
-    context = (
-        position,
-        position < 0.1,
-        position > 0.9,
-        np.log1p(_tight_runs(blocks, local[:, _LOCAL_INDEX["blank_before"]] > 0)),
-        short_w3,
-        prose_w1,
-        prose_w3,
-        *_run_features(n, run),
-        prose_e3,
-        prose_e10,
-        log_chars - log_chars.max(),
-        dated_enclosed,
-    )
-    features = np.zeros((n, _N_LOCAL + _N_CONTEXT + 2 * _N_NEIGHBOUR))
+    dated_templates = templates & dated
+    features = np.zeros((n, _PREV + 2 * _N_NEIGHBOUR))
     features[:, :_N_LOCAL] = local
-    for j, column in enumerate(context, start=_N_LOCAL):
-        features[:, j] = column
-    # the previous and the next block's neighbour features (zero beyond the page's ends)
-    neighbours = local[:, _NEIGHBOUR_COLUMNS]
-    prev = _N_LOCAL + _N_CONTEXT
-    features[1:, prev : prev + _N_NEIGHBOUR] = neighbours[:-1]
-    features[:-1, prev + _N_NEIGHBOUR :] = neighbours[1:]
-    return features, dated_templates > 0
+    line_no = np.fromiter(map(attrgetter("line_no"), blocks), np.int64, n)
+    _fill_context(features, dated_templates, line_no, run_start, run_end)
+    features[:, _CONTEXT_LOG_COLUMNS] = np.log1p(features[:, _CONTEXT_LOG_COLUMNS])
+    return features, dated_templates
+
+
+@njit(cache=True, nogil=True)
+def _fill_context(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    features, dated_templates, line_no, run_start, run_end
+):
+    """Write each block's context columns and its neighbours' columns, the local columns being written:
+    where it lies on the page and against the densest run of prose (run_start to run_end, see
+    densest_run), the shares of short and of prose lines in windows around it, whether prose or
+    ``dated_templates`` enclose it, and the size of the run of tight lines it belongs to (see
+    _tight_run_size). The two _CONTEXT_LOG_COLUMNS get the counts whose logarithms they hold."""
+    n = len(features)
+    prose = features[:, _PROSE_LIKE]
+    short = features[:, _SHORT]
+    log_chars = features[:, _LOG_CHARS]
+    tight_run = _tight_run_size(features[:, _BLANK_BEFORE] > 0, line_no)
+    dated = dated_templates.astype(np.float64)
+    longest = log_chars.max()
+    for i in range(n):
+        row = features[i]
+        position = i / max(n - 1, 1)
+        row[_POSITION] = position
+        row[_FIRST_TENTH] = position < 0.1
+        row[_LAST_TENTH] = position > 0.9
+        row[_LOG_TIGHT_RUN] = tight_run[i]
+        row[_SHORT_SHARE_W3] = _window_mean(short, i, 3)
+        row[_PROSE_SHARE_W1] = _window_mean(prose, i, 1)
+        row[_PROSE_SHARE_W3] = _window_mean(prose, i, 3)
+        before, after = run_start - i, i - run_end  # positive before the run and after it
+        distance = max(before, 0) + max(after, 0)
+        row[_IN_DENSE_RUN] = distance == 0
+        row[_LOG_DIST_DENSE_RUN] = distance
+        row[_BEFORE_DENSE_RUN] = before > 0
+        row[_AFTER_DENSE_RUN] = after > 0
+        row[_PROSE_ENCLOSED_3] = _enclosed(prose, i, 3)
+        row[_PROSE_ENCLOSED_10] = _enclosed(prose, i, 10)
+        row[_REL_LOG_CHARS] = log_chars[i] - longest
+        row[_DATED_TEMPLATE_ENCLOSED] = _enclosed(dated, i, TEMPLATE_RADIUS)
+        # the previous and the next block's neighbour features (zero beyond the page's ends)
+        for k in range(_N_NEIGHBOUR):
+            column = _NEIGHBOUR_COLUMNS[k]
+            if i > 0:
+                row[_PREV + k] = features[i - 1, column]
+            if i < n - 1:
+                row[_PREV + _N_NEIGHBOUR + k] = features[i + 1, column]
+
+
+@njit(cache=True, nogil=True)
+def _window_mean(values, i, radius):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Mean of the values within ``radius`` blocks of block i, itself excluded (edges truncated; 0 when
+    there are none). The values are 0 or 1, so the sum is exact in any order."""
+    lo, hi = max(i - radius, 0), min(i + radius + 1, len(values))
+    count = hi - lo - 1
+    return (values[lo:hi].sum() - values[i]) / count if count > 0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _enclosed(flags, i, radius):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Whether a block among the ``radius`` blocks before block i and one among the ``radius`` after it
+    are flagged: true for a list or a short line inside the article, which has prose on both sides."""
+    return flags[max(i - radius, 0) : i].any() and flags[i + 1 : i + radius + 1].any()
+
+
+@njit(cache=True, nogil=True)
+def _tight_run_size(blank_before, line_no):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Length of the run of lines with no blank line between them that each block belongs to: menus and
+    link lists are long tight runs, paragraphs are isolated. Zero on pages with no blank lines at all,
+    where tightness says nothing. ``blank_before`` flags the blocks after a blank line."""
+    n = len(line_no)
+    sizes = np.zeros(n)
+    if not blank_before[1:].any():
+        return sizes
+    run_id = np.zeros(n, dtype=np.int64)
+    for i in range(1, n):
+        run_id[i] = run_id[i - 1] + (blank_before[i] or line_no[i] != line_no[i - 1] + 1)
+    counts = np.bincount(run_id)
+    for i in range(n):
+        sizes[i] = counts[run_id[i]]
+    return sizes
 
 
 def feature_names() -> list[str]:
