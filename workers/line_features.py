@@ -280,68 +280,65 @@ def _line_shapes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
         digits = commas = separators = quotes = cjk = stops = 0
         linkish = marked = any_upper = any_not_upper = False
         colon = -1
-        for p in range(start, end):
-            c = cp[p]
-            kind, flags = kinds[min(c, 0xFFFF)], case[min(c, 0xFFFF)]
-            digits += (kind & F_DIGIT) != 0
-            commas += (kind & F_COMMA) != 0
-            separators += (kind & F_SEP) != 0
-            quotes += (kind & F_QUOTE) != 0
-            if kind & F_CJK:
-                cjk += 1
-                stops += len(cjk_stops) > 0 and _in_sorted(cjk_stops, np.uint32(c))
-            marked |= (kind & F_SPACE) == 0 and (flags & C_ALPHA) == 0
-            any_upper |= (flags & C_UPPER) != 0
-            any_not_upper |= (flags & C_NOT_UPPER) != 0
-            if c == 58 and colon < 0:  # ":"
-                colon = p - start
-            linkish |= c == 64 or _starts_with(cp, p, end, _WWW) or _starts_with(cp, p, end, _SCHEME)  # "@"
-        # words: runs of non-space characters, each stripped of its edge punctuation
+        # one pass over the characters and the words they make: runs of non-space characters, each
+        # stripped of its edge punctuation (the position past the line's end closes its last word)
         words = alpha = first_upper = camel = upper = word_chars = raw_words = 0
-        p = start
-        while p < end:
-            if kinds[min(cp[p], 0xFFFF)] & F_SPACE:
-                p += 1
+        word_start = first = last = -1  # -1: not in a word; in one with no character kept yet
+        for p in range(start, end + 1):
+            c = cp[p] if p < end else 32
+            kind, flags = kinds[min(c, 0xFFFF)], case[min(c, 0xFFFF)]
+            if not kind & F_SPACE:
+                digits += (kind & F_DIGIT) != 0
+                commas += (kind & F_COMMA) != 0
+                separators += (kind & F_SEP) != 0
+                quotes += (kind & F_QUOTE) != 0
+                if kind & F_CJK:
+                    cjk += 1
+                    stops += len(cjk_stops) > 0 and _in_sorted(cjk_stops, np.uint32(c))
+                marked |= (flags & C_ALPHA) == 0
+                any_upper |= (flags & C_UPPER) != 0
+                any_not_upper |= (flags & C_NOT_UPPER) != 0
+                if c == 58 and colon < 0:  # ":"
+                    colon = p - start
+                linkish |= (
+                    c == 64  # "@"
+                    or (c == 119 and _starts_with(cp, p, end, _WWW))
+                    or (c == 58 and _starts_with(cp, p, end, _SCHEME))
+                )
+                if word_start < 0:
+                    word_start, first, last = p, -1, -1
+                    to_upper = to_lower = False
+                # upper() changing any of the word's characters and lower() changing one past the first
+                # make it camel case
+                to_upper |= (flags & C_TO_UPPER) != 0
+                to_lower |= p > word_start and (flags & C_TO_LOWER) != 0
+                edge = (kind & F_EDGE) != 0
+                if first < 0 and not edge:
+                    first, h, power, seen = p, np.uint64(0), np.uint64(1), 0
+                if first >= 0:
+                    # what the characters from the first kept one on say, and the hash of them, as
+                    # they stand at the last kept one (edge punctuation after it is stripped)
+                    seen |= (flags ^ C_ALPHA) & (C_ALPHA | C_UPPER | C_NOT_UPPER)
+                    h += (lower[c] if c <= 0xFFFF else np.uint64(c)) * power
+                    power *= base
+                    if not edge:
+                        last, kept_hash, kept_seen = p, h, seen
                 continue
-            word_start = p
-            while p < end and not kinds[min(cp[p], 0xFFFF)] & F_SPACE:
-                p += 1
+            if word_start < 0:
+                continue
             raw_words += 1
-            # the word's first and last character that is not edge punctuation; upper() changing any
-            # of its characters and lower() changing one past the first make it camel case
-            first, last = -1, -1
-            to_upper = to_lower = False
-            for q in range(word_start, p):
-                b = min(cp[q], 0xFFFF)
-                to_upper |= (case[b] & C_TO_UPPER) != 0
-                to_lower |= q > word_start and (case[b] & C_TO_LOWER) != 0
-                if not kinds[b] & F_EDGE:
-                    if first < 0:
-                        first = q
-                    last = q
             camel += to_upper and to_lower
-            if first < 0:
-                continue
-            word_chars += last - first + 1
-            not_alpha = is_upper = not_upper = False
-            h = np.uint64(0)
-            power = np.uint64(1)
-            for q in range(first, last + 1):
-                c = cp[q]
-                flags = case[min(c, 0xFFFF)]
-                not_alpha |= (flags & C_ALPHA) == 0
-                is_upper |= (flags & C_UPPER) != 0
-                not_upper |= (flags & C_NOT_UPPER) != 0
-                h += (lower[c] if c <= 0xFFFF else np.uint64(c)) * power
-                power *= base
-            words += 1
-            stops += _in_sorted(stop_hashes, h)
-            alpha += not not_alpha
-            first_upper += (case[min(cp[first], 0xFFFF)] & C_UPPER) != 0
-            upper += is_upper and not not_upper
-            hashes[n_hashes] = h
-            hash_lines[n_hashes] = line
-            n_hashes += 1
+            if first >= 0:
+                words += 1
+                word_chars += last - first + 1
+                stops += _in_sorted(stop_hashes, kept_hash)
+                alpha += (kept_seen & C_ALPHA) == 0
+                first_upper += (case[min(cp[first], 0xFFFF)] & C_UPPER) != 0
+                upper += (kept_seen & C_UPPER) != 0 and (kept_seen & C_NOT_UPPER) == 0
+                hashes[n_hashes] = kept_hash
+                hash_lines[n_hashes] = line
+                n_hashes += 1
+            word_start = -1
         # the line's end, closing quotes and brackets aside
         stripped_end = end
         while stripped_end > start and kinds[min(cp[stripped_end - 1], 0xFFFF)] & F_CLOSER:
