@@ -22,6 +22,7 @@ from workers.line_features import (
     QUOTES,
     SENTENCE_ENDERS,
     SEPARATOR_CHARS,
+    line_shapes,
 )
 
 STOPS = frozenset({"the", "of", "und", "le", "的", "の"})
@@ -131,3 +132,23 @@ def test_a_short_first_line_is_not_read_past_its_start() -> None:
     """Two dots are no ellipsis, even with the page's last character a dot before them in memory."""
     features = _features(["..", "Wait."])
     assert features[:, LOCAL_FEATURES.index("truncated")].tolist() == [0.0, 0.0]
+
+
+def test_lines_of_one_shape_share_a_skeleton() -> None:
+    """A template's lines differ in their words and figures, not in their shape."""
+    lines = [
+        "anna says:",
+        "jbaxt says:",
+        "November 19, 2019 at 6:34 am",
+        "December 2, 2019 at 11:05 pm",
+        "Rating: 36 Votes",
+        "Anna says:",
+        "anna says;",
+    ]
+    joined = "\n".join(lines)
+    lengths = np.array([len(line) for line in lines], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1))).astype(np.int64)
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    skeleton = line_shapes(cp, starts, lengths, frozenset()).skeleton.tolist()
+    assert skeleton[0] == skeleton[1] and skeleton[2] == skeleton[3]
+    assert len(set(skeleton[1:])) == len(lines) - 2

@@ -32,15 +32,9 @@ from numba import njit
 
 from workers.language import identify
 from workers.line_features import (
-    C_ALPHA,
-    C_DECIMAL,
-    C_UPPER,
     CLOSERS,
-    F_SPACE,
     FINAL_STOPS,
-    HASH_BASE,
     SHAPE_FEATURES,
-    char_tables,
     line_shapes,
     warm_up,
 )
@@ -55,9 +49,9 @@ STOP_WORDS_PER_LANGUAGE = 100
 # a few hundred characters of prose identify the language reliably.
 LANGUAGE_SAMPLE_CHARS = 400
 
-# A line of at most TEMPLATE_MAX_WORDS words whose skeleton (see _skeletons) at least TEMPLATE_MIN_LINES
-# lines of the page share is a template line: a commenter's "name says:", a comment's or teaser's
-# timestamp, a "Rating: 36 Votes" row.
+# A line of at most TEMPLATE_MAX_WORDS words whose skeleton (see line_features.LineShapes) at least
+# TEMPLATE_MIN_LINES lines of the page share is a template line: a commenter's "name says:", a comment's
+# or teaser's timestamp, a "Rating: 36 Votes" row.
 TEMPLATE_MAX_WORDS = 6
 TEMPLATE_MIN_LINES = 3
 # How far (in lines, on each side) a line looks for dated template lines enclosing it (see block_features).
@@ -320,65 +314,23 @@ def _page_line_features(
     for name, pattern in (("date_shape", NUMERIC_DATE), ("clock", CLOCK), ("year", YEAR)):
         found = np.fromiter((match.start() for match in pattern.finditer(candidates)), np.int64)
         features[rows[np.searchsorted(row_start, found, side="right") - 1], _LOCAL_INDEX[name]] = 1.0
-    templates = _template_lines(cp, starts, lengths, shapes.marked, shapes.words)
+    templates = _template_lines(shapes.skeleton, shapes.marked, shapes.words)
     return features, shapes.word_hash, shapes.word_line, templates
 
 
-# Codes of the character classes in a line's skeleton (see _skeletons): other characters are coded as
-# their code point plus _SK_OTHER, so that each punctuation mark keeps its identity.
-_SK_UPPER, _SK_LETTER, _SK_DIGIT, _SK_SPACE, _SK_OTHER = 1, 2, 3, 4, 16
 # Mixes a line's word count into its skeleton's hash (an odd 64-bit constant).
 _SK_WORDS = 0x9E3779B97F4A7C15
 
 
-@cache
-def _skeleton_codes() -> np.ndarray:
-    """The skeleton code (see _skeletons) of every character of the Basic Multilingual Plane, indexed by
-    code point: one table lookup per character instead of a chain of np.where over its flags."""
-    kinds, case, _ = char_tables()
-    other = np.arange(0x10000, dtype=np.uint32) + _SK_OTHER
-    codes = np.where((kinds & F_SPACE) != 0, _SK_SPACE, other)
-    codes = np.where((case & C_DECIMAL) != 0, _SK_DIGIT, codes)
-    letter = np.where((case & C_UPPER) != 0, _SK_UPPER, _SK_LETTER)
-    return np.where((case & C_ALPHA) != 0, letter, codes).astype(np.uint32)
-
-
-def _skeletons(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """A hash of the shape of each line given by its start and length in the page's characters: every
-    character replaced by its class (upper-case letter, other letter, digit, space; punctuation stays
-    itself) and each run of one class collapsed to one, so that "anna says:" and "jbaxt says:", or
-    "November 19, 2019 at 6:34 am" and "December 2, 2019 at 11:05 pm", look the same. Computed for all
-    the lines at once, as _page_line_features computes word hashes. A character beyond the Basic
-    Multilingual Plane has no class: it is coded as punctuation, by its code point."""
-    first = np.cumsum(lengths) - lengths  # where each line starts among the gathered characters
-    at = np.repeat(starts - first, lengths) + np.arange(int(lengths.sum()))
-    chars = cp[at]
-    code = _skeleton_codes()[np.minimum(chars, 0xFFFF)].astype(np.uint64)
-    if len(chars) and int(chars.max()) > 0xFFFF:
-        code = np.where(chars > 0xFFFF, chars.astype(np.uint64) + _SK_OTHER, code)
-    kept = np.ones(len(code), dtype=bool)
-    kept[1:] = code[1:] != code[:-1]
-    kept[first] = True
-    rank = np.cumsum(kept) - 1
-    rank_in_line = rank - np.repeat(rank[first], lengths)
-    powers = np.full(int(rank_in_line.max(initial=0)) + 1, HASH_BASE, dtype=np.uint64)
-    powers[0] = 1
-    np.multiply.accumulate(powers, out=powers)
-    terms = np.where(kept, code * powers[rank_in_line], np.uint64(0))
-    return np.add.reduceat(terms, first)
-
-
-def _template_lines(
-    cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, marked: np.ndarray, n_words: np.ndarray
-) -> np.ndarray:
+def _template_lines(skeletons: np.ndarray, marked: np.ndarray, n_words: np.ndarray) -> np.ndarray:
     """Which lines repeat a template of the page: lines of at most TEMPLATE_MAX_WORDS words with a digit
-    or a punctuation mark whose skeleton (see _skeletons) at least TEMPLATE_MIN_LINES such lines share.
+    or a punctuation mark whose skeleton (see line_features.LineShapes) at least TEMPLATE_MIN_LINES such
+    lines share.
     Comment threads, teaser lists and product widgets repeat a line's shape item after item; the
     sentences of an article rarely share one. Letter-only lines are left out: a menu's one- and
     two-word labels share a few skeletons without being a template (``marked`` flags the lines with a
-    character that is neither a letter nor whitespace). Only the short marked lines are hashed, a small
-    share of the page's characters."""
-    n = len(starts)
+    character that is neither a letter nor whitespace)."""
+    n = len(skeletons)
     templates = np.zeros(n, dtype=bool)
     if not n:
         return templates
@@ -386,8 +338,7 @@ def _template_lines(
     if len(candidates) < TEMPLATE_MIN_LINES:
         return templates
     # the word count is mixed in because Chinese and Japanese lines collapse to few runs
-    shapes = _skeletons(cp, starts[candidates], lengths[candidates])
-    keys = shapes + n_words[candidates].astype(np.uint64) * np.uint64(_SK_WORDS)
+    keys = skeletons[candidates] + n_words[candidates].astype(np.uint64) * np.uint64(_SK_WORDS)
     # how many candidates share each one's key: its count in the sorted keys (np.unique with inverse and
     # counts costs three times as much on a page's few dozen candidates)
     ordered = np.sort(keys)
@@ -962,5 +913,4 @@ def load_model(path: Path = MODEL_PATH) -> BlockModel:
     """The shipped model, read once per process (the character tables and the compiled counting loop
     it needs are made ready with it)."""
     warm_up()
-    _skeleton_codes()
     return BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -130,9 +130,13 @@ CLOSERS = "\"'”’»)]"
 # Japanese kana, Chinese characters and Korean syllables: scripts whose characters count as words.
 CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF))
 
+# Codes of the character classes in a line's skeleton (see LineShapes.skeleton): other characters are
+# coded as their code point plus SK_OTHER, so that each punctuation mark keeps its identity.
+SK_UPPER, SK_LETTER, SK_DIGIT, SK_SPACE, SK_OTHER = 1, 2, 3, 4, 16
+
 # Multiplier of the polynomial hash of words (odd, hence invertible: distinct words rarely collide in
 # 64 bits). Words are hashed so that looking up stop words and comparing neighbouring lines' words needs
-# no Python string per word.
+# no Python string per word; skeletons are hashed with it too.
 HASH_BASE = 0x100000001B3
 
 
@@ -207,6 +211,11 @@ class LineShapes(NamedTuple):
     features: np.ndarray  # lines × SHAPE_FEATURES, the date, clock and year columns zero
     words: np.ndarray  # per line: words (see line_shapes), as a float like the features
     marked: np.ndarray  # per line: whether a character is neither a letter nor whitespace
+    # per line, a hash of its shape: every character replaced by its class (upper-case letter, other
+    # letter, digit, space; other characters stay themselves) and each run of one class collapsed to
+    # one, so that "anna says:" and "jbaxt says:", or "November 19, 2019 at 6:34 am" and "December 2,
+    # 2019 at 11:05 pm", look the same (uint64)
+    skeleton: np.ndarray
     word_hash: np.ndarray  # uint64 hashes of the words, lower-cased and stripped of EDGE_PUNCT
     word_line: np.ndarray  # the line of each
 
@@ -270,6 +279,7 @@ def _line_shapes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     features = np.zeros((n, len(SHAPE_FEATURES)))
     words_out = np.zeros(n)
     marked_out = np.zeros(n, dtype=np.bool_)
+    skeletons = np.zeros(n, dtype=np.uint64)
     hashes = np.empty(len(cp) // 2 + 1, dtype=np.uint64)  # a word and the space after it: 2 characters
     hash_lines = np.empty(len(cp) // 2 + 1, dtype=np.int64)
     n_hashes = 0
@@ -280,6 +290,7 @@ def _line_shapes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
         digits = commas = separators = quotes = cjk = stops = 0
         linkish = marked = any_upper = any_not_upper = False
         colon = -1
+        skeleton, skeleton_power, previous_code = np.uint64(0), np.uint64(1), 0
         # one pass over the characters and the words they make: runs of non-space characters, each
         # stripped of its edge punctuation (the position past the line's end closes its last word)
         words = alpha = first_upper = camel = upper = word_chars = raw_words = 0
@@ -287,6 +298,12 @@ def _line_shapes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
         for p in range(start, end + 1):
             c = cp[p] if p < end else 32
             kind, flags = kinds[min(c, 0xFFFF)], case[min(c, 0xFFFF)]
+            if p < end:
+                code = _skeleton_code(c, kind, flags)
+                if p == start or code != previous_code:
+                    skeleton += np.uint64(code) * skeleton_power
+                    skeleton_power *= base
+                previous_code = code
             if not kind & F_SPACE:
                 digits += (kind & F_DIGIT) != 0
                 commas += (kind & F_COMMA) != 0
@@ -398,4 +415,17 @@ def _line_shapes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
         row[ENDS_PAREN] = last_char == 41
         words_out[line] = n_words
         marked_out[line] = marked
-    return features, words_out, marked_out, hashes[:n_hashes], hash_lines[:n_hashes]
+        skeletons[line] = skeleton
+    return features, words_out, marked_out, skeletons, hashes[:n_hashes], hash_lines[:n_hashes]
+
+
+@njit(cache=True, nogil=True)
+def _skeleton_code(c, kind, flags):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """A character's class in a line's skeleton (see LineShapes.skeleton)."""
+    if flags & C_ALPHA:
+        return SK_UPPER if flags & C_UPPER else SK_LETTER
+    if flags & C_DECIMAL:
+        return SK_DIGIT
+    if kind & F_SPACE:
+        return SK_SPACE
+    return c + SK_OTHER
