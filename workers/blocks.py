@@ -654,7 +654,8 @@ class Smoothing:
         nothing when the article's run is chosen: a gallery's captions or an ad slot's label between the
         article's paragraphs are no sign that it ended (on a space.com page "Image 1 of 5" … "Image 5 of
         5" would otherwise split it and lose its first half)."""
-        chars = np.array([len(b.text) for b in blocks], dtype=np.float64)
+        texts = list(map(attrgetter("text"), blocks))
+        chars = np.fromiter(map(len, texts), np.float64, len(texts))
         weights = (scores - self.run_level) * chars**self.length_power
         # the items of a list that a line of the article announces, of a numbered list one line of
         # which reads like the article, and the cells of tables, weigh nothing against the article: they
@@ -665,10 +666,10 @@ class Smoothing:
         listed = intro >= 0
         numbered = numbered_lists(blocks)
         read = _in_lists_with(numbered, scores >= self.run_level)
-        table = tables(blocks, run)
+        table = tables(texts, run)
         in_lists = listed | table | read
         weights = np.where(in_lists, np.maximum(weights, 0.0), weights)
-        weights = np.where(repeated_runs(blocks), 0.0, weights)
+        weights = np.where(repeated_runs(texts), 0.0, weights)
         if inline is not None:
             weights = np.where(inline, 0.0, weights)
         evidence = scores
@@ -731,40 +732,50 @@ class Smoothing:
 
 
 def _in_lists_with(numbered: np.ndarray, flagged: np.ndarray) -> np.ndarray:
-    """Which blocks lie in a numbered list (``numbered``, see numbered_lists) that holds a flagged block."""
+    """Which blocks lie in a numbered list (``numbered``, see numbered_lists) that holds a flagged block.
+    Most pages have no numbered list, and are spared np.isin (10 µs a call even on empty arrays)."""
     listed = numbered >= 0
+    if not listed.any():
+        return listed
     return listed & np.isin(numbered, numbered[flagged & listed])
 
 
 def tight_run_ids(blocks: list[Block]) -> np.ndarray:
     """Per block, the number of its run of tight lines (no blank line between them), counted from 0 down
     the page: lists and tables are tight runs."""
-    run_ends = np.fromiter(map(attrgetter("blank_after"), blocks), bool, len(blocks))
-    return np.concatenate(([0], np.cumsum(run_ends[:-1])))
-
-
-def repeated_runs(blocks: list[Block]) -> np.ndarray:
-    """Which blocks lie in a run of headline-shaped lines (REPEATED_RUN_WORDS words or more, no sentence
-    end) that the page repeats line for line: a widget shown twice, such as a related-stories carousel
-    rendered once per screen size. Its headlines score like a short article's lines, and would extend
-    the article over them; they weigh nothing when the article's run is chosen (see Smoothing.keep),
-    so that a meal plan that repeats its recipes inside the article still keeps them by their scores.
-    A line's offset to the next copy of it is the same along a repeated run (so lines that alternate,
-    or one line repeated in a row, count as a run too)."""
     n = len(blocks)
-    if not n:
-        return np.zeros(0, dtype=bool)
-    offset = np.zeros(n, dtype=np.int64)
-    texts = list(map(attrgetter("text"), blocks))
-    counts = Counter(texts)
-    last: dict[str, int] = {}
-    for i in [i for i, text in enumerate(texts) if counts[text] > 1]:
-        text = texts[i]
-        if text.count(" ") >= REPEATED_RUN_WORDS - 1 and not final_stop(text):
-            if text in last:
-                offset[last[text]] = i - last[text]
-            last[text] = i
+    run_ends = np.fromiter(map(attrgetter("blank_after"), blocks), np.int64, n)
+    ids = np.zeros(n, dtype=np.int64)
+    np.cumsum(run_ends[:-1], out=ids[1:])
+    return ids
+
+
+def repeated_runs(texts: list[str]) -> np.ndarray:
+    """Which blocks (by their ``texts``) lie in a run of headline-shaped lines (REPEATED_RUN_WORDS words
+    or more, no sentence end) that the page repeats line for line: a widget shown twice, such as a
+    related-stories carousel rendered once per screen size. Its headlines score like a short article's
+    lines, and would extend the article over them; they weigh nothing when the article's run is chosen
+    (see Smoothing.keep), so that a meal plan that repeats its recipes inside the article still keeps
+    them by their scores. A line's offset to the next copy of it is the same along a repeated run (so
+    lines that alternate, or one line repeated in a row, count as a run too)."""
+    n = len(texts)
     found = np.zeros(n, dtype=bool)
+    # the headline-shaped lines the page has more than once, looked for among its distinct lines; a
+    # page that repeats none (a fifth of the dev pages: their repeated lines are labels) is spared the rest
+    repeated = {
+        text
+        for text, count in Counter(texts).items()
+        if count > 1 and text.count(" ") >= REPEATED_RUN_WORDS - 1 and not final_stop(text)
+    }
+    if not repeated:
+        return found
+    offset = np.zeros(n, dtype=np.int64)
+    last: dict[str, int] = {}
+    for i in [i for i, text in enumerate(texts) if text in repeated]:
+        text = texts[i]
+        if text in last:
+            offset[last[text]] = i - last[text]
+        last[text] = i
     bounds = np.concatenate(([0], np.flatnonzero(np.diff(offset)) + 1, [n])).tolist()
     for start, end in pairwise(bounds):
         if offset[start] and end - start >= REPEATED_RUN_LINES:
@@ -826,17 +837,20 @@ def numbered_lists(blocks: list[Block]) -> np.ndarray:
     return numbered
 
 
-def tables(blocks: list[Block], run: np.ndarray) -> np.ndarray:
+def tables(texts: list[str], run: np.ndarray) -> np.ndarray:
     """Which blocks lie in a table flattened one cell per line: a run of at least TABLE_MIN_LINES tight
     lines (no blank line between them) of which at least TABLE_NUMBERS_SHARE are numbers alone. Sports
     and business articles go on between their tables (a team's snap counts by position, each table
-    followed by a paragraph on it); menus and link lists hold few bare numbers. ``run``: see
-    tight_run_ids."""
+    followed by a paragraph on it); menus and link lists hold few bare numbers. ``texts`` are the
+    blocks' texts; ``run``: see tight_run_ids. A page with no run that long (half of the dev pages) has
+    no table, and is spared reading its lines."""
     lines = np.bincount(run)
     long_enough = lines >= TABLE_MIN_LINES
-    numbers = np.zeros(len(blocks))
+    if not long_enough.any():
+        return long_enough[run]
+    numbers = np.zeros(len(texts))
     in_long_runs = np.flatnonzero(long_enough[run]).tolist()  # only their lines are read
-    numbers[in_long_runs] = [_number_cell(blocks[i].text) for i in in_long_runs]
+    numbers[in_long_runs] = [_number_cell(texts[i]) for i in in_long_runs]
     table = long_enough & (
         np.bincount(run, weights=numbers, minlength=len(lines)) >= TABLE_NUMBERS_SHARE * lines
     )
