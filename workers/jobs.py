@@ -16,6 +16,7 @@ from rq import Callback, Queue, Retry, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.worker import DequeueStrategy, WorkerStatus
 
+from workers.blocks import load_model
 from workers.pipeline import process
 from workers.settings import Settings, get_settings
 from workers.store import Store
@@ -186,8 +187,11 @@ class HeartbeatWorker(SimpleWorker):
 def run_worker(redis: Redis, settings: Settings, burst: bool = False) -> None:
     """Work the queue in this process without forking per job (forking costs more than a job of
     articles takes), with RQ's scheduler so that delayed retries run, and with heartbeats and sweeps
-    frequent enough that a killed worker's job is retried by another within seconds."""
+    frequent enough that a killed worker's job is retried by another within seconds. The block model
+    and its compiled loops are made ready first (up to two seconds when numba's cache is cold), so that
+    the first job does not pay for them."""
     Store(redis, settings.key_prefix).open_index(settings.index_params())
+    load_model()
     queue = Queue(settings.queue, connection=redis)
     worker = HeartbeatWorker(
         [queue], connection=redis, worker_ttl=WORKER_TTL, maintenance_interval=MAINTENANCE_EVERY
