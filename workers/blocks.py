@@ -9,9 +9,11 @@ densest run of prose, whether the repeated timestamp lines of a comment thread o
 it). A logistic model over the features and their quantile bins (see Additive), trained by
 ``bench/train_blocks.py`` and shipped as ``workers/data/blocks_model.json``, scores them; smoothing
 along the page then keeps the article as one region (the densest run of high scores) and drops stray
-high scores outside it. Scoring needs only numpy, so the runtime never imports scikit-learn. The few
-shapes of furniture that the model cannot learn are cut by rule (``workers.furniture``) before the
-smoothing; ``workers.clean`` puts the two together.
+high scores outside it. Scoring needs only numpy, so the runtime never imports scikit-learn; the loops
+over a page's characters and blocks are compiled by numba (the shape of each line in
+``workers.line_features``, the context of each block here). The few shapes of furniture that the model
+cannot learn are cut by rule (``workers.furniture``) before the smoothing; ``workers.clean`` puts the
+two together.
 """
 
 from __future__ import annotations
@@ -325,9 +327,8 @@ _SK_WORDS = 0x9E3779B97F4A7C15
 def _template_lines(skeletons: np.ndarray, marked: np.ndarray, n_words: np.ndarray) -> np.ndarray:
     """Which lines repeat a template of the page: lines of at most TEMPLATE_MAX_WORDS words with a digit
     or a punctuation mark whose skeleton (see line_features.LineShapes) at least TEMPLATE_MIN_LINES such
-    lines share.
-    Comment threads, teaser lists and product widgets repeat a line's shape item after item; the
-    sentences of an article rarely share one. Letter-only lines are left out: a menu's one- and
+    lines share. Comment threads, teaser lists and product widgets repeat a line's shape item after item;
+    the sentences of an article rarely share one. Letter-only lines are left out: a menu's one- and
     two-word labels share a few skeletons without being a template (``marked`` flags the lines with a
     character that is neither a letter nor whitespace)."""
     n = len(skeletons)
