@@ -467,9 +467,9 @@ def _features_and_thread_lines(blocks: list[Block], stops: frozenset[str]) -> tu
 
 
 @njit(cache=True, nogil=True)
-def _fill_context(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    features, dated_templates, line_no, run_start, run_end
-):
+def _fill_context(
+    features: np.ndarray, dated_templates: np.ndarray, line_no: np.ndarray, run_start: int, run_end: int
+) -> None:
     """Write each block's context columns and its neighbours' columns, the local columns being written:
     where it lies on the page and against the densest run of prose (run_start to run_end, see
     densest_run), the shares of short and of prose lines in windows around it, whether prose or
@@ -512,7 +512,7 @@ def _fill_context(  # type: ignore[no-untyped-def]  # pragma: no cover - compile
 
 
 @njit(cache=True, nogil=True)
-def _window_mean(values, i, radius):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _window_mean(values: np.ndarray, i: int, radius: int) -> float:
     """Mean of the values within ``radius`` blocks of block i, itself excluded (edges truncated; 0 when
     there are none). The values are 0 or 1, so the sum is exact in any order."""
     lo, hi = max(i - radius, 0), min(i + radius + 1, len(values))
@@ -521,14 +521,14 @@ def _window_mean(values, i, radius):  # type: ignore[no-untyped-def]  # pragma: 
 
 
 @njit(cache=True, nogil=True)
-def _enclosed(flags, i, radius):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _enclosed(flags: np.ndarray, i: int, radius: int) -> np.bool_:
     """Whether a block among the ``radius`` blocks before block i and one among the ``radius`` after it
     are flagged: true for a list or a short line inside the article, which has prose on both sides."""
     return flags[max(i - radius, 0) : i].any() and flags[i + 1 : i + radius + 1].any()
 
 
 @njit(cache=True, nogil=True)
-def _tight_run_size(blank_before, line_no):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _tight_run_size(blank_before: np.ndarray, line_no: np.ndarray) -> np.ndarray:
     """Length of the run of lines with no blank line between them that each block belongs to: menus and
     link lists are long tight runs, paragraphs are isolated. Zero on pages with no blank lines at all,
     where tightness says nothing. ``blank_before`` flags the blocks after a blank line."""

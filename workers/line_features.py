@@ -243,7 +243,7 @@ def warm_up() -> None:
 
 
 @njit(cache=True, nogil=True)
-def _in_sorted(table: np.ndarray, value: np.integer) -> bool:  # pragma: no cover - compiled
+def _in_sorted(table: np.ndarray, value: np.integer) -> bool:
     lo, hi = 0, len(table)
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -255,7 +255,7 @@ def _in_sorted(table: np.ndarray, value: np.integer) -> bool:  # pragma: no cove
 
 
 @njit(cache=True, nogil=True)
-def _starts_with(cp, at, end, text):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _starts_with(cp: np.ndarray, at: int, end: int, text: np.ndarray) -> bool:
     """Whether the characters cp[at:end] start with the code points of text."""
     if end - at < len(text):
         return False
@@ -271,9 +271,16 @@ _DOTS = np.array([ord(c) for c in "..."], dtype=np.uint32)
 
 
 @njit(cache=True, nogil=True)
-def _line_shapes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    cp, starts, lengths, kinds, case, lower, stop_hashes, cjk_stops
-):
+def _line_shapes(
+    cp: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    kinds: np.ndarray,
+    case: np.ndarray,
+    lower: np.ndarray,
+    stop_hashes: np.ndarray,
+    cjk_stops: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """line_shapes' results as a tuple, LineShapes' fields in order."""
     n = len(starts)
     features = np.zeros((n, len(SHAPE_FEATURES)))
@@ -420,7 +427,7 @@ def _line_shapes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _skeleton_code(c, kind, flags):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _skeleton_code(c: int, kind: int, flags: int) -> int:
     """A character's class in a line's skeleton (see LineShapes.skeleton)."""
     if flags & C_ALPHA:
         return SK_UPPER if flags & C_UPPER else SK_LETTER
