@@ -1,4 +1,5 @@
-"""The workers package is a library for the pipeline: it never reaches back into the API layer."""
+"""The workers package is a library for the pipeline: it never reaches back into the API layer, and the
+API loads none of the extractor."""
 
 from __future__ import annotations
 
@@ -31,5 +32,18 @@ def test_loading_every_worker_module_loads_neither_service_nor_fastapi() -> None
         f"for m in {modules!r}: importlib.import_module('workers.' + m)\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('service', 'fastapi', 'starlette')]\n"
         "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_the_api_loads_none_of_the_extractor() -> None:
+    """The API only enqueues articles: trafilatura, numba and the block classifier (some 70 MB of memory)
+    are for the workers."""
+    code = (
+        "import sys\n"
+        "import service.app, service.cli\n"
+        "heavy = ('numba', 'trafilatura', 'workers.blocks', 'workers.pipeline')\n"
+        "loaded = [m for m in heavy if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

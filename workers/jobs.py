@@ -16,8 +16,6 @@ from rq import Callback, Queue, Retry, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.worker import DequeueStrategy, WorkerStatus
 
-from workers.blocks import load_model
-from workers.pipeline import process
 from workers.settings import Settings, get_settings
 from workers.store import Store
 
@@ -38,6 +36,8 @@ current_request_id: ContextVar[str | None] = ContextVar("samestory_request_id", 
 def process_articles(ids: list[str]) -> dict[str, Any]:
     """Clean, sign and cluster these articles (one RQ job), under the request id that queued them, and
     count the run in the job-duration histogram that the API's /metrics exports."""
+    from workers.pipeline import process  # see _load_extractor
+
     settings = get_settings()
     job = get_current_job()
     redis = job.connection if job is not None else Redis.from_url(settings.redis_url or "")
@@ -184,14 +184,22 @@ class HeartbeatWorker(SimpleWorker):
                 log.warning("heartbeat of job %s failed: %s", job.id, exc)
 
 
+def _load_extractor() -> None:
+    """Load the extractor and make its block model ready. Only workers do: the API imports this module
+    to enqueue jobs, and the extractor's libraries (trafilatura, numba and the compiled loops) would add
+    some 60 MB to each API process. Compiling the loops takes up to two seconds when numba's cache is
+    cold, which the first job would otherwise pay."""
+    from workers.blocks import load_model
+
+    load_model()
+
+
 def run_worker(redis: Redis, settings: Settings, burst: bool = False) -> None:
     """Work the queue in this process without forking per job (forking costs more than a job of
     articles takes), with RQ's scheduler so that delayed retries run, and with heartbeats and sweeps
-    frequent enough that a killed worker's job is retried by another within seconds. The block model
-    and its compiled loops are made ready first (up to two seconds when numba's cache is cold), so that
-    the first job does not pay for them."""
+    frequent enough that a killed worker's job is retried by another within seconds."""
     Store(redis, settings.key_prefix).open_index(settings.index_params())
-    load_model()
+    _load_extractor()
     queue = Queue(settings.queue, connection=redis)
     worker = HeartbeatWorker(
         [queue], connection=redis, worker_ttl=WORKER_TTL, maintenance_interval=MAINTENANCE_EVERY
