@@ -17,8 +17,6 @@ RUN python -m venv /opt/samestory \
 from importlib.resources import files; \
 assert files('service').joinpath('static/index.html').is_file(), 'service/static not packaged'; \
 assert files('workers').joinpath('data/blocks_model.json').is_file(), 'workers/data not packaged'" \
- # compile numba's loops once, into the installed package's cache, so that no container pays for it
- && /opt/samestory/bin/python -c "from workers.blocks import load_model; load_model()" \
  && /opt/samestory/bin/samestory --help >/dev/null
 
 # -- run: the virtualenv only, as an unprivileged user --------------------------------------------------
@@ -32,6 +30,11 @@ ENV PATH=/opt/samestory/bin:$PATH \
     SAMESTORY_DATA_DIR=/data
 USER samestory
 WORKDIR /home/samestory
+# compile numba's loops (workers/line_features.py, workers/blocks.py) into this user's cache, where every
+# process of the container loads them instead of compiling them at its start (about 2 s); numba caches
+# in the package's own folder only where it may write, which this user may not
+RUN python -c "from workers.blocks import load_model; load_model()" \
+ && test -n "$(find /home/samestory/.cache/numba -name '*.nbi')"
 EXPOSE 8000
 ENTRYPOINT ["samestory"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
