@@ -38,7 +38,6 @@ from workers.line_features import (
     FINAL_STOPS,
     SHAPE_FEATURES,
     line_shapes,
-    warm_up,
 )
 from workers.wordlists import top_words
 
@@ -925,7 +924,9 @@ class BlockModel:
 
 @cache
 def load_model(path: Path = MODEL_PATH) -> BlockModel:
-    """The shipped model, read once per process (the character tables and the compiled counting loop
-    it needs are made ready with it)."""
-    warm_up()
+    """The shipped model, read once per process. The character tables and the compiled loops it needs
+    are made ready with it, by computing the features of a page of two lines: compiling them takes about
+    two seconds, or a tenth of one when numba's on-disk cache holds them, which the first page a process
+    extracts would otherwise pay."""
+    block_features([Block(0, "Ready.", True, True), Block(2, "Ready.", True, True)], frozenset())
     return BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -4,10 +4,11 @@ one compiled pass over the page's characters.
 With numpy over the page's code points these features took some ninety array operations per page, each
 on a few hundred lines or a few thousand characters, and the calls cost more than the arithmetic: 0.49
 ms per 6 KB of text, a quarter of text mode's time. The same definitions as one loop over the lines and
-their characters, compiled by numba (cached on disk after a process's first run, see ``warm_up``), take
-a fraction of that. Counts are integers, word hashes wrap modulo 2**64, and every ratio and logarithm
-is the floating-point operation numpy did, so the features are bit for bit those the model was trained
-on. ``workers.blocks`` fills in the columns that need regular expressions or the rest of the page.
+their characters, compiled by numba (cached on disk after a process's first run, see
+``workers.blocks.load_model``), take a fraction of that. Counts are integers, word hashes wrap modulo
+2**64, and every ratio and logarithm is the floating-point operation numpy did, so the features are bit
+for bit those the model was trained on. ``workers.blocks`` fills in the columns that need regular
+expressions or the rest of the page.
 
 Characters are looked up in tables over the Basic Multilingual Plane (every character they describe lies
 in it; a character beyond it is looked up as U+FFFF, which has no flag), built once per process from
@@ -233,13 +234,6 @@ def line_shapes(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, stops: 
     )
     shapes.features[:, LOG_COLUMNS] = np.log1p(shapes.features[:, LOG_COLUMNS])
     return shapes
-
-
-def warm_up() -> None:
-    """Build the tables and compile the loop (about two seconds, or a tenth of one when numba's on-disk
-    cache holds it), so that the first page a process extracts is not charged for it."""
-    one = np.ones(1, dtype=np.int64)
-    line_shapes(np.array([ord("a")], dtype=np.uint32), one - 1, one, frozenset())
 
 
 @njit(cache=True, nogil=True)
