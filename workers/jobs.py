@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -184,14 +185,27 @@ class HeartbeatWorker(SimpleWorker):
                 log.warning("heartbeat of job %s failed: %s", job.id, exc)
 
 
-def _load_extractor() -> None:
-    """Load the extractor and make its block model ready. Only workers do: the API imports this module
-    to enqueue jobs, and the extractor's libraries (trafilatura, numba and the compiled loops) would add
-    some 60 MB to each API process. Compiling the loops takes up to two seconds when numba's cache is
-    cold, which the first job would otherwise pay."""
-    from workers.blocks import load_model
+# A text page cleaned once when a worker starts, before the first real one (see _load_extractor).
+_WARM_UP = "\n\n".join(
+    [
+        "Warm-up",
+        "This page is cleaned once when a worker starts, before the first real one.",
+        "It loads what the extractor loads lazily: the language model and the word lists.",
+        "It also makes the block classifier and its compiled loops ready.",
+        "Share",
+    ]
+)
 
-    load_model()
+
+def _load_extractor() -> None:
+    """Load the extractor and clean a page with it. Only workers do: the API imports this module to
+    enqueue jobs, and the extractor's libraries (trafilatura, numba and the compiled loops) would add
+    some 60 MB to each API process. The first page would otherwise pay for compiling the loops (up to
+    four seconds when numba's cache is cold) and for loading the language model (half a second)."""
+    from workers.clean import clean_text
+
+    with contextlib.suppress(ValueError):
+        clean_text(_WARM_UP)
 
 
 def run_worker(redis: Redis, settings: Settings, burst: bool = False) -> None:
