@@ -213,7 +213,6 @@ def stop_words(lang: str) -> frozenset[str]:
 
 
 _FINAL_STOPS = frozenset(FINAL_STOPS)
-_CLOSERS = CLOSERS
 _TRUNCATIONS = ("...", "…", "[…]", "[...]")
 _ASCII_DIGIT = re.compile("[0-9]")
 LETTERS = re.compile(r"[^\W\d_]+")
@@ -264,7 +263,7 @@ def has_digit(text: str) -> bool:
 
 def final_mark(text: str) -> str:
     """The character text ends on, closing quotes and brackets aside ("" for none)."""
-    return text.rstrip(_CLOSERS)[-1:]
+    return text.rstrip(CLOSERS)[-1:]
 
 
 def final_stop(text: str) -> bool:
@@ -275,7 +274,7 @@ def final_stop(text: str) -> bool:
 def _final_stops(texts: Iterable[str]) -> Iterator[bool]:
     """final_stop of each text, computed by maps of built-in functions: a third of the cost of calling
     final_stop line by line."""
-    ends = map(itemgetter(slice(-1, None)), map(str.rstrip, texts, repeat(_CLOSERS)))
+    ends = map(itemgetter(slice(-1, None)), map(str.rstrip, texts, repeat(CLOSERS)))
     return map(_FINAL_STOPS.__contains__, ends)
 
 
@@ -287,7 +286,7 @@ def _whole_sentence(text: str) -> bool:
 
 def truncated(text: str) -> bool:
     """Whether text ends in a truncation mark ("…", "...", "[…]"), as cut teasers do."""
-    return text.rstrip(_CLOSERS).endswith(_TRUNCATIONS)
+    return text.rstrip(CLOSERS).endswith(_TRUNCATIONS)
 
 
 def _page_line_features(
@@ -445,8 +444,8 @@ def _features_and_thread_lines(blocks: list[Block], stops: frozenset[str]) -> tu
     the feature stage's time."""
     local, templates = _local_features(blocks, stops)
     n = len(blocks)
-    prose = local[:, _LOCAL_INDEX["prose_like"]]
-    log_chars = local[:, _LOCAL_INDEX["log_chars"]]
+    prose = local[:, _PROSE_LIKE]
+    log_chars = local[:, _LOG_CHARS]
     run_start, run_end = densest_run(np.where(prose > 0, np.expm1(log_chars), -40.0))
     # template lines with a date or a time in them: the timestamps of comments and teasers; a line with
     # such lines on both sides within TEMPLATE_RADIUS is inside a comment thread or a teaser list, however

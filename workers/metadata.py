@@ -203,9 +203,9 @@ def find_title(
     caption under the headline and its deck, nearer the byline, was the title of an AEB page, and some
     caption was of 28 syndication and 3 wikinews dev rows; with them left out, and title-cased lines no
     decks, 93 AEB titles agree with the HTML's and 1,031 syndication headlines are right, against 92 and
-    1,028). A headline and its deck say
-    together what the article is about: the headline is credited with the words its deck shares with the
-    opening, so that the deck, which sums up the opening, does not win on them.
+    1,028). A headline and its deck say together what the article is about: the headline is credited
+    with the words its deck shares with the opening, so that the deck, which sums up the opening, does
+    not win on them.
 
     The article's own first line is a candidate too (unless ``first_line`` is False: the client gave the
     headline), judged against the lines after it: a headline right above the first paragraph, with no
