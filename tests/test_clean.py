@@ -16,7 +16,7 @@ import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
 from workers.blocks import LOCAL_FEATURES, Block, Smoothing, local_features, numbered_lists, segment
-from workers.clean import CleanArticle, clean_html, clean_text, normalise_line, score_text
+from workers.clean import CleanArticle, clean_html, clean_text, normalise_line, score_text, shape_reasons
 from workers.furniture import alphabetical_list, photo_credit, repeated_labels
 from workers.metadata import parse_byline, parse_date
 
@@ -1192,3 +1192,36 @@ def test_a_headline_and_a_paragraph_or_two_are_an_article(prose: list[str], para
     article = clean_text(f"Council extends night buses\n\n{body}")
     assert article.title == "Council extends night buses"
     assert article.body == body
+
+
+def test_shape_reasons_name_teasers_and_timestamps_by_their_text() -> None:
+    lines = [
+        "Read the rest of the story…",
+        "Read the rest of the story…”",
+        "Ministers met on Tuesday [...]",
+        "3 hours ago",
+        "Updated 10:24 AM",
+        "Jun 18, 2023 at 10:24",
+        "one two three four five 6",  # five spaces: short enough
+        "one two three four five six 7",  # six spaces: not
+        "© 2023 Example Media",
+        "Prices rose 3% in May.",
+        "Prices rose 3% in May",
+        "Menu",
+    ]
+    expected = [
+        "teaser",
+        "teaser",
+        "teaser",
+        "timestamp",
+        "timestamp",
+        "timestamp",
+        "timestamp",
+        "classifier",
+        "classifier",
+        "classifier",
+        "timestamp",
+        "classifier",
+    ]
+    blocks = segment("\n".join(lines))
+    assert shape_reasons(blocks, local_features(blocks, frozenset())) == expected
