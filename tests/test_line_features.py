@@ -11,11 +11,12 @@ import re
 import numpy as np
 import pytest
 
-from workers.blocks import LOCAL_FEATURES, Block, local_features
+from workers.blocks import CLOCK, LOCAL_FEATURES, NUMERIC_DATE, Block, local_features
 from workers.line_features import (
     BULLET_CHARS,
     CJK_RANGES,
     CLOSERS,
+    DATE_LINE_MAX_CHARS,
     EDGE_PUNCT,
     FINAL_STOPS,
     HEAD_COLON_CHARS,
@@ -152,3 +153,58 @@ def test_lines_of_one_shape_share_a_skeleton() -> None:
     skeleton = line_shapes(cp, starts, lengths, frozenset()).skeleton.tolist()
     assert skeleton[0] == skeleton[1] and skeleton[2] == skeleton[3]
     assert len(set(skeleton[1:])) == len(lines) - 2
+
+
+# The date, clock and year shapes as regular expressions (workers.blocks' NUMERIC_DATE and CLOCK, and
+# the year standing alone), which the compiled pass must agree with.
+YEAR = re.compile(r"(?:19|20)(?<!\w\d\d)\d{2}\b")
+DATE_SHAPES = {"date_shape": NUMERIC_DATE, "clock": CLOCK, "year": YEAR}
+# digits of several scripts (ASCII, Arabic-Indic, mathematical bold beyond the BMP); characters that are
+# word characters but no digits ("²", an ideograph beyond the BMP, "_"); the separators the shapes use
+DIGITS_OF = ("0123456789", "٠١٢٣٤٥٦٧٨٩", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗")
+OTHERS = [*"-/.:h a²_", "𠀀", "19", "20"]
+DATED = [
+    ("2023-06-18", {"date_shape", "year"}),
+    ("18/06/2023", {"date_shape", "year"}),
+    ("6.18.23", {"date_shape", "clock"}),  # "6.18" reads as a time too
+    ("Updated 10:24 AM", {"clock"}),
+    ("9h30", {"clock"}),
+    ("© 2019 Example", {"year"}),
+    ("2023.06.188", {"year"}),  # no date: after four digits, the last run has one or two
+    ("No. 5 at ١٠:٣٠", {"clock"}),  # read for its ASCII digit, timed by its Arabic-Indic ones
+]
+UNDATED = ["12:345", "06-18-2023x", "x2019", "20234", "1/2/3", "123-45-67", "2019²", "_10:24"]
+
+
+def _random_dated_line(rng: random.Random) -> str:
+    """Runs of one to five digits of one script between separators, letters and other word characters."""
+    parts = []
+    for _ in range(rng.randint(1, 6)):
+        if rng.random() < 0.5:
+            digits = rng.choice(DIGITS_OF)
+            parts.append("".join(rng.choice(digits) for _ in range(rng.randint(1, 5))))
+        else:
+            parts.append(rng.choice(OTHERS))
+    return " ".join("".join(parts).split()) or "1"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_date_shapes_agree_with_their_regular_expressions(seed: int) -> None:
+    rng = random.Random(seed)
+    lines = [_random_dated_line(rng) for _ in range(400)]
+    lines += [line for line, _ in DATED] + UNDATED + ["On 2023-06-18 " + "the council met again " * 9]
+    features = _features(lines)
+    for i, line in enumerate(lines):
+        read = any(ch in "0123456789" for ch in line) and len(line) < DATE_LINE_MAX_CHARS
+        expected = {
+            name: float(read and pattern.search(line) is not None) for name, pattern in DATE_SHAPES.items()
+        }
+        got = {name: features[i, LOCAL_FEATURES.index(name)] for name in DATE_SHAPES}
+        assert got == expected, line
+
+
+def test_dates_clock_times_and_years_are_found() -> None:
+    """The agreement above holds for features that are always zero too: these lines have the shapes."""
+    features = _features([line for line, _ in DATED] + UNDATED)
+    found = [{name for name in DATE_SHAPES if row[LOCAL_FEATURES.index(name)]} for row in features]
+    assert found == [shapes for _, shapes in DATED] + [set()] * len(UNDATED)

@@ -76,13 +76,13 @@ CJK_SENTENCE_END = re.compile(r"[。！？][」』”’）]?$")
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 WORD = re.compile(r"\w+")
 BULLET = re.compile(r"(?:[•·▪►▸‣◦*–—-]|\d{1,2}[.)]) ")
-# Dates, clock times and years standing alone (after no letter, digit or underscore). Each pattern
-# starts with its first digits and only then looks behind them for the word boundary (``\d(?<!\w\d)`` is
-# ``\b\d``), so that the regex engine skips ahead to the digits instead of trying the whole pattern at
-# every character: two to three times faster on the lines of a page.
+# Dates and clock times standing alone (after no letter, digit or underscore). Each pattern starts with
+# its first digits and only then looks behind them for the word boundary (``\d(?<!\w\d)`` is ``\b\d``),
+# so that the regex engine skips ahead to the digits instead of trying the whole pattern at every
+# character: two to three times faster on the lines of a page. The line features read the same shapes
+# (and years) in their compiled pass, workers.line_features._date_shapes.
 NUMERIC_DATE = re.compile(r"\d(?<!\w\d)(?:\d{3}[-/.]\d{1,2}[-/.]\d{1,2}|\d?[-/.]\d{1,2}[-/.]\d{2,4})\b")
 CLOCK = re.compile(r"\d(?<!\w\d)\d?[:h.]\d{2}\b(?:[ ]?[aApP]\.?[mM]\.?)?")
-YEAR = re.compile(r"(?:19|20)(?<!\w\d\d)\d{2}\b")
 # Japanese kana and Chinese characters: the scripts written without spaces between words.
 _HAN_KANA_CHARS = r"\u3040-\u30ff\u3400-\u9fff"
 HAN_KANA = re.compile(f"[{_HAN_KANA_CHARS}]")
@@ -294,8 +294,7 @@ def _page_line_features(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local features of every line of a page (columns in LOCAL_FEATURES order, the page-dependent ones
     not filled in yet), computed for the whole page at once: ``workers.line_features`` reads the shape
-    of every line in one compiled pass over the page's code points, and the date, clock and year shapes
-    are looked for here, only on the few short lines that have digits. Also returns the hashes of the
+    of every line in one compiled pass over the page's code points. Also returns the hashes of the
     page's words (lower-cased, without edge punctuation), the line of each, and which lines are template
     lines (see _template_lines)."""
     n = len(texts)
@@ -306,14 +305,6 @@ def _page_line_features(
     shapes = line_shapes(cp, starts, lengths, stops)
     features = np.empty((n, len(LOCAL_FEATURES)))
     features[:, : len(SHAPE_FEATURES)] = shapes.features
-    # joined into one text so that each pattern runs once (no pattern matches across a line break)
-    rows = np.flatnonzero((shapes.features[:, _LOCAL_INDEX["digit_ratio"]] > 0) & (lengths < 200))
-    row_start = np.zeros(len(rows), dtype=np.int64)
-    np.cumsum(lengths[rows][:-1] + 1, out=row_start[1:])
-    candidates = "\n".join([texts[i] for i in rows.tolist()])
-    for name, pattern in (("date_shape", NUMERIC_DATE), ("clock", CLOCK), ("year", YEAR)):
-        found = np.fromiter((match.start() for match in pattern.finditer(candidates)), np.int64)
-        features[rows[np.searchsorted(row_start, found, side="right") - 1], _LOCAL_INDEX[name]] = 1.0
     templates = _template_lines(shapes.skeleton, shapes.marked, shapes.words)
     return features, shapes.word_hash, shapes.word_line, templates
 

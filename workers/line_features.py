@@ -17,6 +17,7 @@ Python's own notion of case, letters and whitespace.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 from typing import NamedTuple
@@ -34,7 +35,7 @@ SHAPE_FEATURES = (
     "stop_ratio",
     "cap_ratio",
     "digit_ratio",
-    "date_shape",  # the date, clock and year columns are filled by workers.blocks (regular expressions)
+    "date_shape",  # the date, clock and year shapes: see _date_shapes
     "clock",
     "year",
     "short_with_number",
@@ -94,6 +95,10 @@ SHAPE_FEATURES = (
 # differs from the C library's (which the compiled loop calls) in the last bit for some counts, which
 # would move a feature off a bin edge of the model (the edges are quantiles of the training values).
 LOG_COLUMNS = [LOG_CHARS, LOG_WORDS, CAMEL, SEPARATORS]
+
+# Only lines shorter than this are looked at for dates, clock times and years (see _date_shapes): longer
+# ones are paragraphs, in which a date says nothing about the line's shape.
+DATE_LINE_MAX_CHARS = 200
 
 # A colon this close to the start of a line makes it a labelled line ("Related: …", "Photo: …", a
 # commenter's name before what they wrote), rarely a sentence of the article.
@@ -192,6 +197,22 @@ def word_hash(word: str) -> int:
 
 
 @cache
+def regex_classes() -> tuple[np.ndarray, np.ndarray]:
+    """The code points that the re module's ``\\w`` and ``\\d`` match in a str pattern, each as the sorted
+    bounds of their runs (the start of each run, then the end past it): a code point is in the class when
+    an odd number of bounds are at or below it. Found by the regular expressions themselves over every
+    code point, so that _date_shapes reads words and digits exactly as they do, in every script and
+    beyond the Basic Multilingual Plane."""
+    every = np.arange(0x110000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+
+    def bounds(pattern: str) -> np.ndarray:
+        spans = [m.span() for m in re.finditer(pattern, every)]
+        return np.array(spans, dtype=np.int64).ravel()
+
+    return bounds(r"\w+"), bounds(r"\d+")
+
+
+@cache
 def stop_hashes(stops: frozenset[str]) -> np.ndarray:
     """The sorted hashes of a language's stop words."""
     return np.array(sorted(set(map(word_hash, stops))), dtype=np.uint64)
@@ -230,7 +251,17 @@ def line_shapes(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, stops: 
     words), and as a stop word when it is a one-character stop word of the language."""
     kinds, case, lower = char_tables()
     shapes = LineShapes._make(
-        _line_shapes(cp, starts, lengths, kinds, case, lower, stop_hashes(stops), cjk_stop_chars(stops))
+        _line_shapes(
+            cp,
+            starts,
+            lengths,
+            kinds,
+            case,
+            lower,
+            stop_hashes(stops),
+            cjk_stop_chars(stops),
+            *regex_classes(),
+        )
     )
     shapes.features[:, LOG_COLUMNS] = np.log1p(shapes.features[:, LOG_COLUMNS])
     return shapes
@@ -274,6 +305,8 @@ def _line_shapes(
     lower: np.ndarray,
     stop_hashes: np.ndarray,
     cjk_stops: np.ndarray,
+    word_bounds: np.ndarray,
+    digit_bounds: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """line_shapes' results as a tuple, LineShapes' fields in order."""
     n = len(starts)
@@ -414,10 +447,79 @@ def _line_shapes(
         row[ENDS_COLON] = last_char == 58
         row[HEAD_COLON] = 0 <= colon < HEAD_COLON_CHARS and colon < length - 1
         row[ENDS_PAREN] = last_char == 41
+        if digits and length < DATE_LINE_MAX_CHARS:
+            row[DATE_SHAPE], row[CLOCK], row[YEAR] = _date_shapes(cp, start, end, word_bounds, digit_bounds)
         words_out[line] = n_words
         marked_out[line] = marked
         skeletons[line] = skeleton
     return features, words_out, marked_out, skeletons, hashes[:n_hashes], hash_lines[:n_hashes]
+
+
+@njit(cache=True, nogil=True)
+def _in_class(bounds: np.ndarray, c: int) -> bool:
+    """Whether code point c is in the class of these bounds (see regex_classes)."""
+    return np.searchsorted(bounds, c, side="right") % 2 == 1
+
+
+@njit(cache=True, nogil=True)
+def _digit_run(cp: np.ndarray, p: int, end: int, digit_bounds: np.ndarray) -> int:
+    """How many digits (``\\d``) follow one another from position p of a line ending at end."""
+    q = p
+    while q < end and _in_class(digit_bounds, cp[q]):
+        q += 1
+    return q - p
+
+
+@njit(cache=True, nogil=True)
+def _word_ends(cp: np.ndarray, p: int, end: int, word_bounds: np.ndarray) -> bool:
+    """Whether a word ends before position p of a line ending at end (``\\b`` after a word character)."""
+    return p == end or not _in_class(word_bounds, cp[p])
+
+
+@njit(cache=True, nogil=True)
+def _date_shapes(
+    cp: np.ndarray, start: int, end: int, word_bounds: np.ndarray, digit_bounds: np.ndarray
+) -> tuple[bool, bool, bool]:
+    """Whether the line cp[start:end] holds a date written in figures ("2023-06-18", "18/06/2023",
+    "6.18.23"), a clock time ("10:24", "9h30") and a year from 1900 to 2099, each standing alone: a match
+    of workers.blocks' NUMERIC_DATE and CLOCK, and of ``(?:19|20)(?<!\\w\\d\\d)\\d{2}\\b``.
+
+    Each of these matches starts at the first digit of a word (a digit after no word character) and
+    reads whole runs of digits between single separators, so the runs' lengths decide it: ``\\d{1,2}``
+    before a separator is a run of one or two digits, and the last run must end the word. This loop
+    reads them off the line instead of running three regular expressions over it, which took a third of
+    the feature stage's time."""
+    date = clock = year = False
+    for s in range(start, end):
+        if not _in_class(digit_bounds, cp[s]) or (s > start and _in_class(word_bounds, cp[s - 1])):
+            continue
+        run = _digit_run(cp, s, end, digit_bounds)
+        after = s + run  # where the run ends
+        separator = cp[after] if after < end else 0
+        # a year: "19" or "20" and two digits, ending the word
+        if run == 4 and ((cp[s] == 49 and cp[s + 1] == 57) or (cp[s] == 50 and cp[s + 1] == 48)):
+            year |= _word_ends(cp, after, end, word_bounds)
+        # a clock time: one or two digits, ":", "h" or ".", two digits ending the word
+        if run <= 2 and (separator == 58 or separator == 104 or separator == 46):
+            clock |= _digit_run(cp, after + 1, end, digit_bounds) == 2 and _word_ends(
+                cp, after + 3, end, word_bounds
+            )
+        # a date: four digits, or one or two, then "-", "/" or "." and one or two digits, that again, and
+        # one or two digits (after four) or two to four (after one or two) ending the word
+        if (run == 4 or run <= 2) and _date_separator(separator):
+            middle = _digit_run(cp, after + 1, end, digit_bounds)
+            second = after + 1 + middle
+            if 1 <= middle <= 2 and second < end and _date_separator(cp[second]):
+                last = _digit_run(cp, second + 1, end, digit_bounds)
+                fits = 1 <= last <= 2 if run == 4 else 2 <= last <= 4
+                date |= fits and _word_ends(cp, second + 1 + last, end, word_bounds)
+    return date, clock, year
+
+
+@njit(cache=True, nogil=True)
+def _date_separator(c: int) -> bool:
+    """ "-", "/" or "."."""
+    return c == 45 or c == 47 or c == 46
 
 
 @njit(cache=True, nogil=True)
