@@ -4,12 +4,15 @@ like it. Tested through the public feature matrix and through clean_text."""
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 from prose import PROSE_EN
 
 from workers.blocks import Block, block_features, feature_names
 from workers.clean import clean_text
+from workers.line_features import EDGE_PUNCT
 
 STOPS = frozenset({"the", "a", "of", "to", "and", "in", "on", "for"})
 NAV = ["Home", "News", "Politics", "Business", "Sport", "Culture", "Weather", "Subscribe"]
@@ -199,3 +202,32 @@ def test_context_columns_follow_their_definitions() -> None:
     lines = [PROSE_EN[0], "Home", "News", "Menu", "Sport", PROSE_EN[1]]
     features = block_features([Block(i, t, True, True) for i, t in enumerate(lines)], STOPS)
     assert features[:, feature_names().index("prose_enclosed_3")].tolist() == [0.0, 0.0, 1.0, 1.0, 0.0, 0.0]
+
+
+def test_neighbour_overlap_is_the_share_of_words_found_next_door() -> None:
+    """A line's largest share of distinct words (lower-cased, edge punctuation aside) that the line
+    before or after it holds, on random lines of a few words, some repeated."""
+    rng = random.Random(7)
+    vocabulary = [
+        "Harbour",
+        "harbour,",
+        "(bridge)",
+        "bridge",
+        "the",
+        "The",
+        "closes",
+        "«repairs»",
+        "at",
+        "dawn",
+        "—",
+    ]
+    lines = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 6))) for _ in range(200)]
+    words = [{w.strip(EDGE_PUNCT).lower() for w in line.split()} - {""} for line in lines]
+    features = block_features([Block(i, text, True, True) for i, text in enumerate(lines)], STOPS)
+    column = features[:, feature_names().index("neighbour_overlap")].tolist()
+    for i, own in enumerate(words):
+        before = words[i - 1] if i > 0 else set()
+        after = words[i + 1] if i + 1 < len(words) else set()
+        expected = max(len(own & before), len(own & after)) / len(own) if own else 0.0
+        assert column[i] == pytest.approx(expected), lines[i - 1 : i + 2]
+    assert 0.0 < sum(column) < len(lines)  # lines share some words with their neighbours, not all

@@ -337,30 +337,50 @@ def _template_lines(skeletons: np.ndarray, marked: np.ndarray, n_words: np.ndarr
     return templates
 
 
-# Bits of a word's hash kept beside its line number in one int64 key (collisions among a page's few
-# thousand words are vanishingly rare, and would only nudge one overlap feature); the line number takes
-# the bits below them.
-_HASH_BITS = 40
-_LINE_BITS = 63 - _HASH_BITS
-
-
+@njit(cache=True, nogil=True)
 def _neighbour_overlaps(word_hash: np.ndarray, word_line: np.ndarray, n: int) -> np.ndarray:
-    """For each of the n lines, the largest share of its distinct words (hashes of the page's words and
-    the line of each) found in the previous or the next line: a photo caption shown twice, or a teaser
-    headline followed by its own summary, repeats its neighbour's words."""
-    hashes = (word_hash & np.uint64((1 << _HASH_BITS) - 1)).astype(np.int64)
-    # the distinct (word, line) keys, sorted (sorting and dropping repeats is faster than np.unique): the
-    # lines that hold a word follow one another, so a word of a line is also in the line before exactly
-    # when the key before its own is one less
-    keys = np.sort((hashes << _LINE_BITS) | word_line)
-    keys = keys[np.concatenate((keys[:1] == keys[:1], keys[1:] != keys[:-1]))]
-    lines = keys & ((1 << _LINE_BITS) - 1)
-    distinct = np.bincount(lines, minlength=n).astype(np.float64)
-    in_prev = keys[1:] - keys[:-1] == 1
-    shared_prev = np.bincount(lines[1:][in_prev], minlength=n).astype(np.float64)
-    best = shared_prev.copy()
-    best[:-1] = np.maximum(best[:-1], shared_prev[1:])
-    return np.divide(best, distinct, out=np.zeros(n), where=distinct > 0)
+    """For each of the n lines, the largest share of its distinct words (hashes of the page's words,
+    and the line of each, in the order of the lines) found in the previous or the next line: a photo
+    caption shown twice, or a teaser headline followed by its own summary, repeats its neighbour's words.
+    Each line's distinct words are sorted once and compared with the next line's in one merge."""
+    distinct = np.empty_like(word_hash)  # each line's distinct words, sorted, one line after another
+    first = np.zeros(n + 1, dtype=np.int64)  # where each line's words start in distinct
+    w = 0
+    for line in range(n):
+        # the line's words sorted into place by insertion, each once (a line has a few dozen words;
+        # np.sort would allocate an array per line, which costs more)
+        k = first[line]
+        while w < len(word_line) and word_line[w] == line:
+            word = word_hash[w]
+            w += 1
+            j = k
+            while j > first[line] and distinct[j - 1] > word:
+                j -= 1
+            if j > first[line] and distinct[j - 1] == word:
+                continue  # already seen in this line
+            for m in range(k, j, -1):
+                distinct[m] = distinct[m - 1]
+            distinct[j] = word
+            k += 1
+        first[line + 1] = k
+    shared = np.zeros(n + 1)  # shared[line]: words the line shares with the one before it
+    for line in range(1, n):
+        a, a_end, b, b_end = first[line - 1], first[line], first[line], first[line + 1]
+        while a < a_end and b < b_end:
+            if distinct[a] < distinct[b]:
+                a += 1
+            elif distinct[a] > distinct[b]:
+                b += 1
+            else:
+                shared[line] += 1
+                a += 1
+                b += 1
+    overlaps = np.zeros(n)
+    for line in range(n):
+        count = first[line + 1] - first[line]
+        if count:
+            overlaps[line] = max(shared[line], shared[line + 1]) / count
+    return overlaps
 
 
 def local_features(blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
