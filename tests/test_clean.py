@@ -168,11 +168,21 @@ def test_a_sorted_list_of_tags_is_a_word_list_and_a_sentence_listing_places_is_n
         ("\u200bzero width\u00ad", "zero width"),
         ("\u200b edge", "edge"),
         ("a \u200b b", "a b"),
+        ("Trailing space ", "Trailing space"),
+        (" Leading space", "Leading space"),
+        ("\u2028Line separator", "Line separator"),
+        ("Beyond the plane 😀 𝐀 stays", "Beyond the plane 😀 𝐀 stays"),
     ],
 )
 def test_segment_collapses_whitespace_and_strips_invisible_edges(line: str, text: str) -> None:
-    # lines already tidy are kept as they are (blocks._tidy); the others are split and joined again
+    # lines already tidy are kept as they are (see blocks._untidy_lines); the others are split and joined
     assert [b.text for b in segment(line)] == [text]
+    assert [b.text for b in segment(f"{text}\n{line}\n \n{text}  x\n{line}")] == [
+        text,
+        text,
+        f"{text} x",
+        text,
+    ]
 
 
 def test_a_line_of_zero_width_spaces_separates_paragraphs_like_a_blank_line() -> None:

@@ -117,7 +117,8 @@ HEAD_COLON_CHARS = 25
     F_SENTENCE_END,
     F_FINAL_STOP,
     F_CLOSER,
-) = (1 << k for k in range(11))
+    F_PRINTABLE,
+) = (1 << k for k in range(12))
 # Case and class (bits of the second table): changes under lower() / upper(); str.isalpha, str.isupper,
 # str.islower or title case, \d (Unicode decimal digit), str.islower.
 C_TO_LOWER, C_TO_UPPER, C_ALPHA, C_UPPER, C_NOT_UPPER, C_DECIMAL, C_LOWER = (1 << k for k in range(7))
@@ -176,6 +177,7 @@ def char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for lo, hi in CJK_RANGES:
         kinds[lo : hi + 1] |= F_CJK
     kinds[test(str.isspace)] |= F_SPACE
+    kinds[test(str.isprintable)] |= F_PRINTABLE
     case = np.zeros(0x10000, dtype=np.uint8)
     case[np.fromiter(map(str.__ne__, map(str.lower, chars), chars), bool, 0x10000)] |= C_TO_LOWER
     case[np.fromiter(map(str.__ne__, map(str.upper, chars), chars), bool, 0x10000)] |= C_TO_UPPER
