@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from prose import PROSE_EN
 
-from workers.blocks import Block, block_features, feature_names
+from workers.blocks import Additive, Block, block_features, feature_names
 from workers.clean import clean_text
 from workers.line_features import EDGE_PUNCT
 
@@ -231,3 +231,22 @@ def test_neighbour_overlap_is_the_share_of_words_found_next_door() -> None:
         expected = max(len(own & before), len(own & after)) / len(own) if own else 0.0
         assert column[i] == pytest.approx(expected), lines[i - 1 : i + 2]
     assert 0.0 < sum(column) < len(lines)  # lines share some words with their neighbours, not all
+
+
+def test_the_additive_model_scores_each_feature_by_its_weight_and_its_bin() -> None:
+    """p = σ(intercept + Σ_j (weight_j · x_j + table_j[bin_j(x_j)])), bin_j(x) being how many of feature
+    j's edges x reaches; features have different numbers of edges, some none."""
+    rng = np.random.default_rng(3)
+    edges = [sorted(rng.normal(size=k).round(1).tolist()) for k in (0, 1, 3, 5)]
+    model = {
+        "weights": rng.normal(size=4).round(3).tolist(),
+        "edges": edges,
+        "table": [rng.normal(size=len(e) + 1).round(3).tolist() for e in edges],
+        "intercept": -0.25,
+    }
+    x = rng.normal(size=(50, 4)).round(1)  # rounded as the edges are, so that values reach edges exactly
+    z = np.full(len(x), model["intercept"])
+    for j, feature_edges in enumerate(edges):
+        bins = [sum(value >= edge for edge in feature_edges) for value in x[:, j]]
+        z += model["weights"][j] * x[:, j] + np.array(model["table"][j])[bins]
+    assert Additive.from_json(model).predict(x) == pytest.approx(1 / (1 + np.exp(-z)), rel=1e-12)

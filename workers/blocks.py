@@ -580,6 +580,27 @@ def feature_names() -> list[str]:
     return names + [f"prev_{n}" for n in NEIGHBOUR_FEATURES] + [f"next_{n}" for n in NEIGHBOUR_FEATURES]
 
 
+@njit(cache=True, nogil=True)
+def _log_odds(
+    x: np.ndarray, weights: np.ndarray, base: float, columns: np.ndarray, edges: np.ndarray, steps: np.ndarray
+) -> np.ndarray:
+    """Additive's log-odds of each row of x: ``base`` plus the weighted features plus the step of each
+    edge its feature reaches. As numpy it took a matrix product, a gather of the binned columns and a
+    second product: 38 µs on a median page, for what this loop does in a fraction of that."""
+    n, m = x.shape
+    z = np.empty(n)
+    for i in range(n):
+        total = 0.0
+        for j in range(m):
+            total += x[i, j] * weights[j]
+        total += base
+        for k in range(len(columns)):
+            if x[i, columns[k]] >= edges[k]:
+                total += steps[k]
+        z[i] = total
+    return z
+
+
 @dataclass(frozen=True)
 class Additive:
     """A logistic regression over each feature's value and the quantile bin it falls in:
@@ -611,12 +632,11 @@ class Additive:
         return columns, self.edges[columns, ranks], steps
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Probability that each row is article text. The bins are scored as steps, one matrix-vector
-        product over the real edges, which is several times faster than looking up each feature's bin
-        (and than one product per edge rank, which compares the padding too)."""
+        """Probability that each row is article text. The bins are scored as steps over the real edges,
+        which is several times faster than looking up each feature's bin (and than one step per edge
+        rank, which compares the padding too), in one compiled loop over the rows (see _log_odds)."""
         columns, edges, steps = self._steps
-        z = x @ self.weights + (self.intercept + self.table[:, 0].sum())
-        z += (x[:, columns] >= edges) @ steps
+        z = _log_odds(x, self.weights, self.intercept + self.table[:, 0].sum(), columns, edges, steps)
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_json(self) -> dict:
