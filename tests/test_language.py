@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+import py3langid
 import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
+from py3langid.langid import visit_counts
 
-from workers.language import identify
+from workers.language import _model, _scores, identify
 
 
 @pytest.mark.parametrize(("prose", "code"), [(PROSE_EN, "en"), (PROSE_DE, "de"), (PROSE_FR, "fr")])
@@ -28,3 +31,80 @@ def test_prose_is_identified_by_its_two_letter_code(prose: list[str], code: str)
 def test_the_answer_is_always_a_two_letter_code(sample: str) -> None:
     code = identify(sample)
     assert len(code) == 2 and code.isalpha() and code.islower()
+
+
+# Prose in several scripts, for the comparisons with py3langid below (Serbian and Uzbek have a column
+# for each of two scripts, which py3langid folds into one).
+_SCRIPTS = [
+    "Градски савет је у уторак изгласао продужење ноћних аутобуских линија до северних предграђа.",
+    "Gradski savet je u utorak izglasao produženje noćnih autobuskih linija do severnih predgrađa.",
+    "Shahar kengashi seshanba kuni tungi avtobus qatnovini shimoliy chekkalarga uzaytirishga ovoz berdi.",
+    "Шаҳар кенгаши сешанба куни тунги автобус қатновини шимолий чеккаларга узайтиришга овоз берди.",
+    "Городской совет во вторник проголосовал за продление ночных автобусных маршрутов до окраин.",
+    "Το δημοτικό συμβούλιο ψήφισε την Τρίτη την επέκταση των νυχτερινών λεωφορείων στα βόρεια προάστια.",
+    "صوت مجلس المدينة يوم الثلاثاء على تمديد خدمة الحافلات الليلية إلى الضواحي الشمالية.",
+    "מועצת העיר הצביעה ביום שלישי על הארכת קווי האוטובוס הלילי לפרברים הצפוניים.",
+    "नगर परिषद ने मंगलवार को रात की बस सेवा को उत्तरी उपनगरों तक बढ़ाने के पक्ष में मतदान किया।",
+    "市议会周二投票决定将夜间公交服务延伸至北部郊区，居民们为此已经呼吁了将近三年。",
+    "市議会は火曜日、夜間バスの運行を北部の郊外まで延長することを決めた。",
+    "시의회는 화요일 야간 버스 운행을 북부 교외까지 연장하기로 의결했다.",
+    "สภาเมืองลงมติเมื่อวันอังคารให้ขยายบริการรถเมล์กลางคืนไปยังชานเมืองทางเหนือ",
+    "Hội đồng thành phố đã bỏ phiếu hôm thứ Ba để mở rộng dịch vụ xe buýt đêm đến các vùng ngoại ô phía bắc.",
+    "Lol dis na wetin dem talk for market yesterday, na so e be.",
+]
+
+
+def _varied_samples() -> list[str]:
+    """Samples of many kinds: prose in several scripts, whole and cut, in capitals, mixed; random code
+    points; mis-decoded bytes; a long sample; and ones with no feature at all."""
+    rng = random.Random(7)
+    prose = [" ".join(p) for p in (PROSE_EN, PROSE_DE, PROSE_FR)] + _SCRIPTS
+    samples = ["", " ", "...", "2024"]
+    for text in prose:
+        samples += [text[:400], text.upper()[:400], text[: rng.randrange(1, 40)]]
+        start = rng.randrange(len(text))
+        samples.append(text[start : start + 400])
+    for _ in range(60):
+        samples.append(" ".join(rng.sample(prose, 3))[rng.randrange(50) :][:400])
+        samples.append("".join(chr(rng.randrange(0x20, 0x3000)) for _ in range(rng.randrange(400))))
+        samples.append(rng.randbytes(rng.randrange(600)).decode("utf-8", errors="replace")[:400])
+    samples.append(" ".join(prose) * 3)
+    return samples
+
+
+def _reference_identify(sample: str) -> str:
+    """identify's definition: py3langid's answer, or its best-ranked language with a two-letter code."""
+    best = str(py3langid.classify(sample)[0])
+    return best if len(best) == 2 else next(str(lang) for lang, _ in py3langid.rank(sample) if len(lang) == 2)
+
+
+def test_identify_answers_as_py3langid_ranks() -> None:
+    samples = _varied_samples()
+    identifier = py3langid.langid._get_identifier()
+    answers = [identify(sample) for sample in samples]
+    assert answers == [_reference_identify(sample) for sample in samples]
+    assert len(set(answers)) > 15  # the samples do cover many languages
+    for sample in samples:
+        assert np.array_equal(_scores(sample), identifier._decide(sample)), sample
+
+
+def test_feature_counts_are_py3langids() -> None:
+    model = _model()
+    identifier = py3langid.langid._get_identifier()
+    for sample in _varied_samples():
+        text = identifier._encode(sample)
+        visits = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, text)
+        features, counts = model.feature_counts(
+            np.frombuffer(text, dtype=np.uint8), model.next_state, model.state_row, model.state_feature
+        )
+        assert features.tolist() == list((visits or {}).keys())
+        assert counts.tolist() == list((visits or {}).values())
+
+
+def test_widened_rows_are_numpys_float32() -> None:
+    halves = np.arange(1 << 16, dtype=np.uint16).reshape(512, 128)
+    finite = np.isfinite(halves.view(np.float16)).all(axis=1)
+    rows = np.flatnonzero(finite)[::-1]  # in another order than the table's
+    widened = _model().widened_rows(halves, rows)
+    assert np.array_equal(widened, halves[rows].view(np.float16).astype(np.float32))
+    assert np.isfinite(py3langid.langid._get_identifier().nb_ptc).all()

@@ -974,9 +974,11 @@ class BlockModel:
 
 @cache
 def load_model(path: Path = MODEL_PATH) -> BlockModel:
-    """The shipped model, read once per process. The character tables and the compiled loops it needs
-    are made ready with it, by computing the features of a page of two lines: compiling them takes about
-    two seconds, or a tenth of one when numba's on-disk cache holds them, which the first page a process
-    extracts would otherwise pay."""
-    block_features(segment("Ready.\n\nReady."), frozenset())
+    """The shipped model, read once per process. The character tables, py3langid's model and the
+    compiled loops it needs are made ready with it, by segmenting a page of two lines and computing its
+    language and features: compiling them takes about two seconds, or a tenth of one when numba's on-disk
+    cache holds them, which the first page a process extracts would otherwise pay."""
+    page = segment("Ready.\n\nReady.")
+    detect_language(page)
+    block_features(page, frozenset())
     return BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))
