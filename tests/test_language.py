@@ -11,6 +11,7 @@ import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
 from py3langid.langid import visit_counts
 
+from workers.blocks import LETTERS, _mostly_letters
 from workers.language import _model, _scores, identify
 
 
@@ -108,3 +109,11 @@ def test_widened_rows_are_numpys_float32() -> None:
     widened = _model().widened_rows(halves, rows)
     assert np.array_equal(widened, halves[rows].view(np.float16).astype(np.float32))
     assert np.isfinite(py3langid.langid._get_identifier().nb_ptc).all()
+
+
+def test_mostly_letters_counts_letters_as_the_regular_expression_does() -> None:
+    rng = random.Random(3)
+    lines = [*_varied_samples(), "½ ² Ⅻ ٣ ５ _ abc", "a1 b2 c3 d4", "ab 12 cd 34 é", "Ωmega 123", "\ud800x"]
+    lines += ["".join(rng.choice("ab1 ,éé€ж") for _ in range(rng.randrange(12))) for _ in range(500)]
+    for line in lines:
+        assert _mostly_letters(line) == (2 * sum(map(len, LETTERS.findall(line))) >= len(line)), line

@@ -208,16 +208,20 @@ def detect_language(blocks: list[Block]) -> str:
     """ISO 639-1 code of the page's language, read from its three longest lines that end like a sentence
     and are mostly letters (the prose: not the menus, nor a long line of mis-decoded bytes, which
     py3langid reads as a creole or as Chinese); from its longest lines when none is."""
-    texts = list(map(attrgetter("text"), blocks))
-    prose = sorted(compress(texts, _final_stops(texts)), key=len, reverse=True)
-    longest = list(islice((t for t in prose if _mostly_letters(t)), 3))
-    longest = longest or sorted(texts, key=len, reverse=True)[:3]
+    texts = sorted(map(attrgetter("text"), blocks), key=len, reverse=True)
+    # lazily: the longest lines are mostly prose, so only a few are looked at
+    prose = filter(_mostly_letters, compress(texts, _final_stops(texts)))
+    longest = list(islice(prose, 3)) or texts[:3]
     sample = " ".join(longest)[:LANGUAGE_SAMPLE_CHARS]
     return identify(sample)
 
 
 def _mostly_letters(text: str) -> bool:
-    """At least half letters: prose in any script, not a line of mis-decoded bytes."""
+    """At least half letters: prose in any script, not a line of mis-decoded bytes. Its ASCII letters,
+    counted by deleting the other bytes of its UTF-8 (a twentieth of the regular expression's time),
+    settle it for prose in Latin script; the expression counts the other letters when they do not."""
+    if 2 * len(text.encode(errors="surrogatepass").translate(None, _NOT_ASCII_LETTERS)) >= len(text):
+        return True
     return 2 * sum(map(len, LETTERS.findall(text))) >= len(text)
 
 
@@ -236,6 +240,7 @@ _FINAL_STOPS = frozenset(FINAL_STOPS)
 _TRUNCATIONS = ("...", "…", "[…]", "[...]")
 _ASCII_DIGIT = re.compile("[0-9]")
 LETTERS = re.compile(r"[^\W\d_]+")
+_NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha())
 # A line of prose that Smoothing adds to the article's edge: a whole sentence (ends like one, this long)
 # scoring at least WHOLE_SENTENCE_LEVEL (a photo caption with its credit scores less).
 WHOLE_SENTENCE_CHARS = 60
