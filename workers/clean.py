@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from itertools import pairwise
-from typing import NamedTuple
+from itertools import compress, pairwise, repeat
+from typing import NamedTuple, cast
 
 import numpy as np
 
@@ -74,6 +74,14 @@ class RemovedBlock(NamedTuple):
 
     text: str
     reason: str
+
+
+def _removed_blocks(texts: list[str], reasons: list[str | None]) -> list[RemovedBlock]:
+    """The lines that have a reason to be cut, in page order. Built by ``tuple.__new__`` from (text,
+    reason) pairs, which is what a named tuple's own constructor does after a call to a Python function:
+    a third of the time for a page's ~140 lines (21 against 65 µs)."""
+    pairs = compress(zip(texts, reasons, strict=True), reasons)
+    return cast(list[RemovedBlock], list(map(tuple.__new__, repeat(RemovedBlock), pairs)))
 
 
 @dataclass(frozen=True)
@@ -393,8 +401,7 @@ def _assemble(
         previous = i
     if not body:
         raise ValueError("no article text found: every line looks like page chrome")
-    removed = [RemovedBlock(text, reason) for text, reason in zip(texts, reasons, strict=True) if reason]
-    return CleanArticle("\n\n".join(body), title, date, removed, language, byline)
+    return CleanArticle("\n\n".join(body), title, date, _removed_blocks(texts, reasons), language, byline)
 
 
 def _header_lines(
