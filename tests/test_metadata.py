@@ -5,31 +5,56 @@ from __future__ import annotations
 
 import pytest
 
-from workers.blocks import Block
+from workers.blocks import HAN_KANA, WORD, Block
 from workers.metadata import (
     _COPYRIGHT_YEAR,
+    TITLE_WORD_MIN_CHARS,
+    _content_words,
     _copyright_year,
+    _date_of_line,
+    _is_dateline,
+    _title_words,
     find_byline,
     find_date_line,
     parse_byline,
     parse_date,
 )
 
+LINES = [
+    "Home",
+    "Sign in",
+    "U.S.-China trade talks stall again",
+    "Trump's Made-for-TV Trade War Keeps World Guessing",
+    "snake_case and __dunder__ names",
+    "  padded  line  ",
+    "...",
+    "— 3 things to know —",
+    "v2.0 released (beta_1)",
+    "Café crème in İstanbul and the Straße",
+    "Trump’s “trade war” — the latest",
+    "ブログ",
+    "よくあるご質問",
+    "東京都は新しい交通計画を発表した",
+    "Год 2023: Итоги",
+    "x²+y² ½ Ⅻ",
+    "tab\tseparated\u00a0words",
+    "𝐁𝐨𝐥𝐝 letters",
+]
 
-@pytest.mark.parametrize(
-    ("line", "names"),
-    [
-        ("- By Ana Swanson and Vivian Wang", "Ana Swanson and Vivian Wang"),
-        ("• Written by Jane Roe", "Jane Roe"),
-        ("Written by Jane Roe", "Jane Roe"),
-        ("BY: Beachbody", "Beachbody"),
-        ("Story and text by Jane Roe", None),  # "and" is no lead word
-        ("Home by the sea", None),
-        ("By", None),
-    ],
-)
-def test_a_byline_may_open_with_a_bullet_or_lead_words(line: str, names: str | None) -> None:
-    assert parse_byline(line) == names
+
+@pytest.mark.parametrize("text", LINES)
+def test_title_words_count_the_runs_of_word(text: str) -> None:
+    han = 0 if text.isascii() else len(HAN_KANA.findall(text)) // 4
+    assert _title_words(text) == len(WORD.findall(text)) + han
+
+
+@pytest.mark.parametrize("text", LINES)
+def test_content_words_are_the_long_runs_of_word_but_stop_words(text: str) -> None:
+    stops = frozenset(["the", "and", "est"])
+    runs = WORD.findall(text.casefold())
+    assert _content_words(text, stops) == {
+        w for w in runs if len(w) >= TITLE_WORD_MIN_CHARS and w not in stops
+    }
 
 
 def _blocks(lines: list[str]) -> list[Block]:
@@ -65,8 +90,41 @@ def test_copyright_year_is_the_latest_first_notice_of_a_line(lines: list[str]) -
     assert _copyright_year(blocks) == _first_notice_of_each_line(blocks)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Updated Nov 19, 9:41 AM;Posted Nov 18, 8:19 PM",
+        "Published November 18, 2019 | Updated November 19, 2019",
+        "November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM",
+        "November 12, 2018 | BY: Beachbody",
+        "21 Day Fix Hub",
+        "Posted 2:45 PM",
+        "He was born on 18 June 2023 and died in June 2024 after a long and full life of work.",
+        "2023년 6월 18일",
+    ],
+)
+def test_a_line_is_a_dateline_when_a_date_is_read_in_it(line: str) -> None:
+    assert _is_dateline(line) == (_date_of_line(line) is not None)
+
+
 def test_a_date_with_korean_separators_is_read() -> None:
     assert parse_date("2023년 6월 18일") == "2023-06-18"
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("- By Ana Swanson and Vivian Wang", "Ana Swanson and Vivian Wang"),
+        ("• Written by Jane Roe", "Jane Roe"),
+        ("Written by Jane Roe", "Jane Roe"),
+        ("BY: Beachbody", "Beachbody"),
+        ("Story and text by Jane Roe", None),  # "and" is no lead word
+        ("Home by the sea", None),
+        ("By", None),
+    ],
+)
+def test_a_byline_may_open_with_a_bullet_or_lead_words(line: str, names: str | None) -> None:
+    assert parse_byline(line) == names
 
 
 def test_the_nearest_eligible_line_that_reads_is_found() -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import UTC, date, datetime, time, timedelta
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 
 from workers.blocks import (
     CLOCK,
@@ -82,6 +82,14 @@ MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
 # Runs of letters and of digits, written as one character each in a line's shape (see _line_shape).
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _DIGIT_RUN = re.compile(r"\d+")
+# A run of WORD at least TITLE_WORD_MIN_CHARS long: the runs it finds are the long enough runs of WORD,
+# since a run that long matches from its first character on.
+_CONTENT_WORD = re.compile(rf"\w{{{TITLE_WORD_MIN_CHARS},}}")
+# Each ASCII character as b"w" when WORD matches it, else as b" ": a run of WORD in an ASCII line is a run
+# of b"w" in its bytes translated so.
+_ASCII_WORD_MARKS = bytes(
+    ord("w") if c < 128 and (chr(c).isalnum() or c == ord("_")) else ord(" ") for c in range(256)
+)
 # A breadcrumb trail ("Blog > Weight Loss > Tips", "Home » Sport »"): two of its separators.
 _BREADCRUMB = re.compile(r"(?:^|\s)[>»›](?:\s|$).*[>»›](?:\s|$)")
 
@@ -91,30 +99,41 @@ def _title_words(text: str) -> int:
     Chinese or Japanese characters (scripts that write a headline as one run without spaces), so that a
     headline of a dozen characters counts as a few words and a menu label of three to seven ("ブログ",
     "よくあるご質問") as fewer than MIN_TITLE_WORDS."""
-    words = len(WORD.findall(text))
-    return words if text.isascii() else words + len(HAN_KANA.findall(text)) // 4
+    if text.isascii():  # its words counted in its bytes marked word or not: half the time of WORD
+        marks = text.encode().translate(_ASCII_WORD_MARKS)
+        return marks.count(b" w") + marks.startswith(b"w")
+    return len(WORD.findall(text)) + len(HAN_KANA.findall(text)) // 4
 
 
-def _title_shaped(text: str) -> bool:
-    """A headline is a handful of words without sentence-final full stop, truncation, date, links or the
-    shape of a byline. A date in words counts ("Veröffentlicht am 18. Juni 2023", "18 giugno 2023"):
-    with no clock time beside it such a dateline has a headline's shape otherwise, and sits just above
-    the article where the headline is looked for."""
-    if len(text) > 250 or text[0].islower() or truncated(text):
-        return False
-    if final_mark(text) in (".", "。") or not (MIN_TITLE_WORDS <= _title_words(text) <= MAX_TITLE_WORDS):
-        return False
-    if "://" in text or "www." in text or _BREADCRUMB.search(text):
-        return False
+def _title_shaped_words(text: str) -> int:
+    """A line's length in words (see _title_words) when it has a headline's shape, else 0 (so that the
+    headline's judges need not count its words again). A headline is a handful of words without
+    sentence-final full stop, truncation, date, links or the shape of a byline. A date in words counts
+    ("Veröffentlicht am 18. Juni 2023", "18 giugno 2023"): with no clock time beside it such a dateline
+    has a headline's shape otherwise, and sits just above the article where the headline is looked for.
+    The length in words is tested first: it rules out the menu labels that most lines above an article
+    are."""
+    if len(text) > 250 or text[0].islower():
+        return 0
+    words = _title_words(text)
+    if not MIN_TITLE_WORDS <= words <= MAX_TITLE_WORDS or truncated(text) or final_mark(text) in (".", "。"):
+        return 0
+    if "://" in text or "www." in text or (_has_breadcrumb_mark(text) and _BREADCRUMB.search(text)):
+        return 0
     if has_digit(text) and (NUMERIC_DATE.search(text) or CLOCK.search(text) or parse_date(text)):
-        return False
-    return parse_byline(text) is None  # "By Ana Swanson and Vivian Wang" is no headline
+        return 0
+    return words if parse_byline(text) is None else 0  # "By Ana Swanson and Vivian Wang" is no headline
+
+
+def _has_breadcrumb_mark(text: str) -> bool:
+    """Whether a breadcrumb's separator is in the line: a tenth of the time of searching for _BREADCRUMB."""
+    return ">" in text or "»" in text or "›" in text
 
 
 def _content_words(text: str, stops: frozenset[str]) -> set[str]:
     """The words of a line that say what it is about: not the language's stop words, nor shorter than
     TITLE_WORD_MIN_CHARS."""
-    return {w for w in WORD.findall(text.casefold()) if len(w) >= TITLE_WORD_MIN_CHARS and w not in stops}
+    return set(_CONTENT_WORD.findall(text.casefold())).difference(stops)
 
 
 def _has_word(text: str, word: str) -> bool:
@@ -135,15 +154,16 @@ def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def _is_deck(blocks: Sequence[Block], i: int, shaped: set[int]) -> bool:
-    """Whether title-shaped block i + 1 (``shaped`` holds the title-shaped blocks) is block i's deck:
-    longer than it (a shorter one is more often a byline or a kicker, which would make the deck look like
-    the headline), not merely extending it, and below a headline of DECK_HEADLINE_MIN_WORDS or more."""
+def _is_deck(blocks: Sequence[Block], i: int, shaped: Mapping[int, int]) -> bool:
+    """Whether title-shaped block i + 1 (``shaped`` holds the title-shaped blocks, with their lengths in
+    words) is block i's deck: longer than it (a shorter one is more often a byline or a kicker, which
+    would make the deck look like the headline), not merely extending it, and below a headline of
+    DECK_HEADLINE_MIN_WORDS or more."""
     text, nxt = blocks[i].text, blocks[i + 1].text if i + 1 in shaped else ""
     return (
         len(nxt) > len(text)
         and not nxt.startswith(text)
-        and _title_words(text) >= DECK_HEADLINE_MIN_WORDS
+        and shaped[i] >= DECK_HEADLINE_MIN_WORDS
         and not _title_cased(nxt)
     )
 
@@ -162,14 +182,16 @@ def title_score(
     i: int,
     body_start: int,
     counts: Counter[str],
+    words: int,
     shared: float,
     deck: bool,
     signed: bool,
 ) -> float:
-    """How headline-like block i is: closer to the article is better, a repeat elsewhere in the page is a
-    strong sign, so are words the article's opening uses (``shared``, see TITLE_OVERLAP_WEIGHT), a
-    deck below it and a byline or dateline under it (``signed``, see SIGNED_LINES), and a line that the
-    next line merely extends is a photo caption, not a headline."""
+    """How headline-like block i (of ``words`` words, see _title_words) is: closer to the article is
+    better, a repeat elsewhere in the page is a strong sign, so are words the article's opening uses
+    (``shared``, see TITLE_OVERLAP_WEIGHT), a deck below it and a byline or dateline under it
+    (``signed``, see SIGNED_LINES), and a line that the next line merely extends is a photo caption, not
+    a headline."""
     text = blocks[i].text
     score = 1.0 - 0.02 * (body_start - i) + TITLE_OVERLAP_WEIGHT * shared
     if deck:
@@ -178,7 +200,7 @@ def title_score(
         score += 1.0
     if blocks[i].blank_before and blocks[i].blank_after:
         score += 0.5
-    if _title_words(text) >= 5:
+    if words >= 5:
         score += 0.5
     if i + 1 < len(blocks) and blocks[i + 1].text.startswith(text):
         score -= 2.0
@@ -215,16 +237,30 @@ def find_title(
     left at the top of the body: wrapped bodies' F1 0.972 -> 0.974)."""
     body_start = article[0]
     window = range(max(0, body_start - TITLE_WINDOW), body_start + (first_line and len(article) > 1))
-    shaped = {i for i in window if i not in captions and _title_shaped(blocks[i].text)}
+    shaped = {}  # title-shaped block -> its length in words
+    for i in window:
+        if i not in captions and (words := _title_shaped_words(blocks[i].text)):
+            shaped[i] = words
     if not shaped:
         return None
-    counts = Counter(map(attrgetter("text"), blocks))
-    opening = _opening(blocks, article)
+    counts = Counter(map(itemgetter(1), blocks))  # the blocks' texts
+    # the opening's lines case-folded once, for the opening and for the first line's own opening
+    folded = [blocks[i].text.casefold() for i in article[: TITLE_BODY_LINES + 1]]
+    opening = " ".join(folded[:TITLE_BODY_LINES])
+    in_opening: dict[str, bool] = {}  # a headline's words are often its deck's or its repeat's too
     shared = {}
     for i in shaped:
-        words = _content_words(blocks[i].text, stops)
-        text = _opening(blocks, article[1:]) if i == body_start else opening
-        shared[i] = sum(_has_word(text, word) for word in words) / (len(words) + 1)
+        content = _content_words(blocks[i].text, stops)
+        if i == body_start:
+            text = " ".join(folded[1:])
+            found = sum(_has_word(text, word) for word in content)
+        else:
+            found = 0
+            for word in content:
+                if word not in in_opening:
+                    in_opening[word] = _has_word(opening, word)
+                found += in_opening[word]
+        shared[i] = found / (len(content) + 1)
     decks = {i for i in shaped if _is_deck(blocks, i, shaped)}
     about = {
         i: max(shared[i], shared[i + 1])
@@ -237,39 +273,35 @@ def find_title(
     least = SIGNED_MIN_SHARE * max(about.values())
     signed = {i for i in _signed(blocks, shaped, decks) if about[i] > 0 and about[i] >= least}
     scores = {
-        i: title_score(blocks, i, body_start, counts, about[i], i in decks, i in signed) for i in shaped
+        i: title_score(blocks, i, body_start, counts, words, about[i], i in decks, i in signed)
+        for i, words in shaped.items()
     }
     best = max(sorted(shaped), key=scores.__getitem__)
     return best if scores[best] > 0 else None
 
 
-def _opening(blocks: Sequence[Block], article: Sequence[int]) -> str:
-    """The first TITLE_BODY_LINES lines of an article (the indices of its blocks), case-folded: what a
-    headline's words are looked up in."""
-    return " ".join(blocks[i].text for i in article[:TITLE_BODY_LINES]).casefold()
-
-
-def _signed(blocks: Sequence[Block], shaped: set[int], decks: set[int]) -> set[int]:
+def _signed(blocks: Sequence[Block], shaped: Mapping[int, int], decks: set[int]) -> set[int]:
     """The title-shaped blocks (``shaped``) that a byline or a dateline follows within SIGNED_LINES lines,
     with no title-shaped line at least as long between them (a kicker or a line of the byline's names may
     be). A signed deck signs its headline instead (``decks`` holds the headlines that have one), since a
     byline goes under both. Signatures of one shape under several lines ("June 16, 2023" under each of a
     list of related stories) are a list's, and sign none of them."""
     signature: dict[int, int] = {}  # signed line -> the line that signs it
+    signs: dict[int, bool] = {}  # whether a line is a dateline or a byline (asked of a line once)
     for i in shaped:
         for j in range(i + 1, min(i + 1 + SIGNED_LINES, len(blocks))):
             if j in shaped:  # no dateline nor byline, or it would not be title-shaped
                 if len(blocks[j].text) >= len(blocks[i].text):
                     break
-            elif _date_of_line(blocks[j].text) or parse_byline(blocks[j].text):
+                continue
+            if j not in signs:
+                signs[j] = parse_byline(blocks[j].text) is not None or _is_dateline(blocks[j].text)
+            if signs[j]:
                 signature[i] = j
                 break
-    shapes = Counter(_line_shape(blocks[j].text) for j in set(signature.values()))
-    return {
-        i - 1 if i - 1 in decks else i
-        for i, j in signature.items()
-        if shapes[_line_shape(blocks[j].text)] == 1
-    }
+    shape = {j: _line_shape(blocks[j].text) for j in set(signature.values())}  # of each signing line
+    shapes = Counter(shape.values())
+    return {i - 1 if i - 1 in decks else i for i, j in signature.items() if shapes[shape[j]] == 1}
 
 
 def _line_shape(text: str) -> str:
@@ -503,6 +535,11 @@ _DATELINE_PARTS = re.compile(r";|\s[|/·•–—-]\s")
 def _dateline_shaped(text: str) -> bool:
     """A short line with a number, not a sentence: where _date_of_line looks for a date."""
     return len(text) <= 120 and has_digit(text) and not (final_stop(text) and len(text.split()) > 8)
+
+
+def _is_dateline(text: str) -> bool:
+    """Whether _date_of_line finds a date in the line: without reading the date of each of its parts."""
+    return _dateline_shaped(text) and parse_date(text) is not None
 
 
 def _date_of_line(text: str, year: int | None = None) -> str | None:
