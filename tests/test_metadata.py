@@ -8,6 +8,7 @@ import pytest
 from workers.blocks import HAN_KANA, WORD, Block
 from workers.metadata import (
     _COPYRIGHT_YEAR,
+    MIN_TITLE_WORDS,
     TITLE_WORD_MIN_CHARS,
     _content_words,
     _copyright_year,
@@ -46,6 +47,12 @@ LINES = [
 def test_title_words_count_the_runs_of_word(text: str) -> None:
     han = 0 if text.isascii() else len(HAN_KANA.findall(text)) // 4
     assert _title_words(text) == len(WORD.findall(text)) + han
+
+
+@pytest.mark.parametrize("text", ["Home", "Sport2023", "X"])
+def test_one_ascii_word_is_too_short_for_a_headline(text: str) -> None:
+    assert text.isalnum()
+    assert _title_words(text) < MIN_TITLE_WORDS  # what find_title skips such lines on
 
 
 @pytest.mark.parametrize("text", LINES)

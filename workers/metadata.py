@@ -239,7 +239,11 @@ def find_title(
     window = range(max(0, body_start - TITLE_WINDOW), body_start + (first_line and len(article) > 1))
     shaped = {}  # title-shaped block -> its length in words
     for i in window:
-        if i not in captions and (words := _title_shaped_words(blocks[i].text)):
+        text = blocks[i].text
+        # one word, fewer than MIN_TITLE_WORDS: the menu labels most lines above an article are, at once
+        if (text.isalnum() and text.isascii()) or i in captions:
+            continue
+        if words := _title_shaped_words(text):
             shaped[i] = words
     if not shaped:
         return None
