@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import UTC, date, datetime, time, timedelta
-from operator import itemgetter
+from operator import attrgetter
 
 from workers.blocks import (
     CLOCK,
@@ -247,7 +247,7 @@ def find_title(
             shaped[i] = words
     if not shaped:
         return None
-    counts = Counter(map(itemgetter(1), blocks))  # the blocks' texts
+    counts = Counter(map(attrgetter("text"), blocks))
     # the opening's lines case-folded once, for the opening and for the first line's own opening
     folded = [blocks[i].text.casefold() for i in article[: TITLE_BODY_LINES + 1]]
     opening = " ".join(folded[:TITLE_BODY_LINES])
@@ -482,7 +482,7 @@ def _copyright_year(blocks: Sequence[Block]) -> int | None:
     a date it writes without one. Of each line with "©", "opyright" or "OPYRIGHT", the first notice;
     those lines are found in the page's text as one string, in a fraction of the time of asking each
     line."""
-    page = "\n".join(map(itemgetter(1), blocks))  # the blocks' texts
+    page = "\n".join(map(attrgetter("text"), blocks))
     years = []
     for mark in ("©", "opyright", "OPYRIGHT"):
         at = page.find(mark)
