@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from prose import PROSE_EN
 
-from workers.blocks import Additive, Block, block_features, feature_names
+from workers.blocks import Additive, Block, block_features, densest_run, feature_names
 from workers.clean import clean_text
 from workers.line_features import EDGE_PUNCT
 
@@ -250,3 +250,14 @@ def test_the_additive_model_scores_each_feature_by_its_weight_and_its_bin() -> N
         bins = [sum(value >= edge for edge in feature_edges) for value in x[:, j]]
         z += model["weights"][j] * x[:, j] + np.array(model["table"][j])[bins]
     assert Additive.from_json(model).predict(x) == pytest.approx(1 / (1 + np.exp(-z)), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_densest_run_is_the_stretch_of_largest_weight_earliest_and_shortest(seed: int) -> None:
+    """Against every stretch's total, on small whole-number weights where totals tie often."""
+    rng = np.random.default_rng(seed)
+    for n in range(1, 40):
+        weights = rng.integers(-3, 3, size=n).astype(float)
+        stretches = [(weights[s : e + 1].sum(), -e, s) for e in range(n) for s in range(e + 1)]
+        _, minus_end, start = max(stretches)
+        assert densest_run(weights) == (start, -minus_end), weights

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
 from itertools import compress, islice, pairwise, repeat
@@ -315,7 +315,7 @@ def truncated(text: str) -> bool:
 
 
 def _page_line_features(
-    texts: list[str], stops: frozenset[str]
+    texts: Sequence[str], stops: frozenset[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local features of every line of a page (columns in LOCAL_FEATURES order, the page-dependent ones
     not filled in yet), computed for the whole page at once: ``workers.line_features`` reads the shape
@@ -414,31 +414,41 @@ def local_features(blocks: list[Block], stops: frozenset[str]) -> np.ndarray:
     return _local_features(blocks, stops)[0]
 
 
-def _local_features(blocks: list[Block], stops: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-    """local_features, and which lines are template lines (see _template_lines)."""
-    texts = [b.text for b in blocks]
+def _local_features(blocks: list[Block], stops: frozenset[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """local_features, which lines are template lines (see _template_lines), and the blocks' line
+    numbers."""
+    # the blocks' fields as columns, in one pass over them
+    line_no, texts, blank_before, blank_after = zip(*blocks, strict=True) if blocks else ((), (), (), ())
     n = len(texts)
     counts = Counter(texts)
     local, word_hash, word_line, templates = _page_line_features(texts, stops)
-    local[:, _LOCAL_INDEX["blank_before"]] = np.fromiter(map(attrgetter("blank_before"), blocks), bool, n)
-    local[:, _LOCAL_INDEX["blank_after"]] = np.fromiter(map(attrgetter("blank_after"), blocks), bool, n)
+    local[:, _LOCAL_INDEX["blank_before"]] = blank_before
+    local[:, _LOCAL_INDEX["blank_after"]] = blank_after
     local[:, _LOCAL_INDEX["repeated"]] = np.fromiter(map(counts.__getitem__, texts), np.int64, n) > 1
     local[:, _LOCAL_INDEX["neighbour_overlap"]] = _neighbour_overlaps(word_hash, word_line, n)
-    return local, templates
+    return local, templates, np.array(line_no, dtype=np.int64)
 
 
+@njit(cache=True, nogil=True)
 def densest_run(weights: np.ndarray) -> tuple[int, int]:
     """Bounds [start, end] of the contiguous stretch with the largest total weight: with prose weighted
-    positive and furniture negative, that stretch is where the article sits. Computed on prefix sums
-    (the stretch ending at e is best when it starts after the lowest prefix sum before e) so that it
-    takes a few numpy calls instead of a Python loop over the page; ties go to the earliest end and,
-    for that end, the shortest stretch."""
-    if not len(weights):
+    positive and furniture negative, that stretch is where the article sits. Computed on prefix sums:
+    the stretch ending at e is best when it starts after the lowest prefix sum before e. Ties go to the
+    earliest end and, for that end, the shortest stretch."""
+    n = len(weights)
+    if not n:
         return 0, 0
-    prefix = np.concatenate(([0.0], np.cumsum(weights)))
-    lowest = np.minimum.accumulate(prefix[:-1])
-    end = int(np.argmax(prefix[1:] - lowest))
-    start = end - int(np.argmax(prefix[end::-1] == lowest[end]))
+    prefix = np.zeros(n + 1)
+    lowest = best_lowest = 0.0  # the lowest prefix sum so far; the one the best stretch starts after
+    best, end = -np.inf, 0
+    for e in range(n):
+        prefix[e + 1] = prefix[e] + weights[e]
+        if prefix[e + 1] - lowest > best:
+            best, end, best_lowest = prefix[e + 1] - lowest, e, lowest
+        lowest = min(lowest, prefix[e + 1])
+    start = end
+    while prefix[start] != best_lowest:
+        start -= 1
     return start, end
 
 
@@ -478,7 +488,7 @@ def _features_and_thread_lines(blocks: list[Block], stops: frozenset[str]) -> tu
     teasers, see Smoothing.keep). The context columns are written by one compiled loop over the blocks
     (_fill_context): as some fifty numpy calls on arrays of a few hundred blocks they cost a third of
     the feature stage's time."""
-    local, templates = _local_features(blocks, stops)
+    local, templates, line_no = _local_features(blocks, stops)
     n = len(blocks)
     prose = local[:, _PROSE_LIKE]
     log_chars = local[:, _LOG_CHARS]
@@ -494,7 +504,6 @@ def _features_and_thread_lines(blocks: list[Block], stops: frozenset[str]) -> tu
     dated_templates = templates & dated
     features = np.zeros((n, _PREV + 2 * _N_NEIGHBOUR))
     features[:, :_N_LOCAL] = local
-    line_no = np.fromiter(map(attrgetter("line_no"), blocks), np.int64, n)
     _fill_context(features, dated_templates, line_no, run_start, run_end)
     features[:, _CONTEXT_LOG_COLUMNS] = np.log1p(features[:, _CONTEXT_LOG_COLUMNS])
     return features, dated_templates
