@@ -9,19 +9,21 @@ import json
 import re
 import sys
 from functools import cache
-from itertools import product
+from itertools import pairwise, product
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from workers.blocks import Block, block_features, detect_language, segment, stop_words
+from workers.blocks import LETTERS, Block, block_features, detect_language, final_stop, segment, stop_words
 from workers.furniture import (
+    _COMMON_PUNCTUATION,
     _CREDIT_WORD,
     _CREDIT_WORD_OPENINGS,
     _CREDIT_WORD_PIECE,
     _PHOTO_LABEL,
     _lines_holding,
+    alphabetical_list,
     furniture,
     photo_credit,
     photo_credits,
@@ -147,6 +149,51 @@ def test_lines_holding_finds_every_line_with_a_mark(marks: tuple[str, ...]) -> N
     # a mark found across two lines ("." + ".." makes "...", "v" + "ia" makes "via") adds a line, never
     # loses one
     assert _lines_holding_plainly(texts, marks) <= holding <= _lines_holding_plainly(texts, marks) | {1, 5}
+
+
+def _alphabetical_list_plainly(text: str) -> bool:
+    """alphabetical_list as first written: LETTERS' words, compared casefolded until too many are out of
+    order."""
+    if text.count(" ") < 7 or final_stop(text):
+        return False
+    words = [item.strip() for item in text.split(",")] if text.count(",") >= 7 else LETTERS.findall(text)
+    if len(words) < 8:
+        return False
+    pairs = len(words) - 1
+    in_order_at_most = pairs
+    for a, b in pairwise(words):
+        in_order_at_most -= a.casefold() > b.casefold()
+        if in_order_at_most < 0.9 * pairs:
+            return False
+    return True
+
+
+WORD_LISTS = [
+    "Agricultura Campanha Capacitação Combustíveis Comunicado Concurso Cultura Defesa",
+    "Abend Bühne Dorf Straße Strasse Stunde Tag Uhr Zeit",  # "ß" casefolds to "ss"
+    "Ankara Bursa İzmir Istanbul Kayseri Konya Mersin Ordu",
+    "Agenda – Business – Culture – Energy – Health – Politics – Science – Sport",
+    "Agenda “Business” Culture… Energy • Health · Politics © Science « Sport »",
+    "Ann’s Bob’s Cat’s Dan’s Eve’s Fay’s Guy’s Hal’s",  # LETTERS' words: "Ann", "s", "Bob", "s", …
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa",
+    "apple Banana cherry Date elderberry Fig grape Honeydew",  # in order only once folded
+    "Alpha2 Beta3 Delta² Epsilon³ Eta Gamma Iota Kappa",  # "²" is a word character and no digit
+    "apple, banana, cherry, date, elderberry, fig, grape, honeydew",
+]
+
+
+def test_alphabetical_list_reads_the_words_letters_finds() -> None:
+    lines = [text for blocks, _ in _pages_with_features() for text in (b.text for b in blocks)]
+    lines += WORD_LISTS
+    assert sum(map(_alphabetical_list_plainly, lines)) >= 6
+    for line in lines:
+        assert alphabetical_list(line) == _alphabetical_list_plainly(line), line
+
+
+def test_common_punctuation_is_no_letter() -> None:
+    characters = _COMMON_PUNCTUATION.pattern.strip("[]")
+    assert not any(ch.isascii() for ch in characters)
+    assert LETTERS.search(characters) is None
 
 
 def test_furniture_on_a_page_without_furniture_finds_none() -> None:

@@ -13,8 +13,8 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import accumulate, compress, pairwise
-from operator import attrgetter, itemgetter
+from itertools import accumulate, compress
+from operator import attrgetter, gt, itemgetter
 
 import numpy as np
 
@@ -33,6 +33,16 @@ _SEPARATORS = LOCAL_FEATURES.index("separators")
 ALPHABETICAL_LIST_WORDS = 8
 ALPHABETICAL_SHARE = 0.9
 ALPHABETICAL_LIST_TAGS = 8
+# ASCII text's bytes as alphabetical_list reads its words: letters lower-cased (an ASCII letter's
+# casefold()) and every other character a space, so that split() yields the words LETTERS finds ([^\W\d_]
+# is [A-Za-z] in ASCII), folded; a line of prose is read so in half the time LETTERS and casefold() take.
+_ASCII_FOLDED_WORDS = bytes(
+    ord(ch.lower()) if ch.isascii() and ch.isalpha() else 32 for ch in map(chr, range(256))
+)
+# The punctuation that most often makes a line of Latin script not ASCII (quotes, dashes, the ellipsis,
+# bullets, signs): no letter, so a line whose only other characters they are is read as ASCII with spaces
+# for them (three lines in five of those that are not ASCII).
+_COMMON_PUNCTUATION = re.compile("[‘’“”«»‹›–—…•·©®£€]")
 
 
 # A label (at most two words, no digit) repeated this many times on a page is furniture (see
@@ -52,23 +62,26 @@ def alphabetical_list(text: str) -> bool:
     in order once in 40,320; no line of the 120 AEB articles' or 670 wikinews-dev articles' text does.
     A line of ALPHABETICAL_LIST_TAGS or more comma-separated items is judged by its items' order instead:
     a list of tags of a few words each ("stock car brasil, stock car cascavel, …")."""
-    if text.count(" ") < ALPHABETICAL_LIST_WORDS - 1 or final_stop(text):
+    return not final_stop(text) and _words_in_order(text)
+
+
+def _words_in_order(text: str) -> bool:
+    """alphabetical_list of a line known not to end like a sentence (furniture knows it from the
+    feature matrix)."""
+    if text.count(" ") < ALPHABETICAL_LIST_WORDS - 1:
         return False
+    words: list[str] | list[bytes]
     if text.count(",") >= ALPHABETICAL_LIST_TAGS - 1:
-        words = [item.strip() for item in text.split(",")]
+        words = [item.strip().casefold() for item in text.split(",")]
+    elif (ascii_text := text if text.isascii() else _COMMON_PUNCTUATION.sub(" ", text)).isascii():
+        words = ascii_text.encode().translate(_ASCII_FOLDED_WORDS).split()
     else:
-        words = LETTERS.findall(text)
+        words = list(map(str.casefold, LETTERS.findall(text)))
     if len(words) < ALPHABETICAL_LIST_WORDS:
         return False
-    # neighbouring pairs are compared until too many are out of order: a line of prose gets there within
-    # its first few words
     pairs = len(words) - 1
-    in_order_at_most = pairs
-    for a, b in pairwise(words):
-        in_order_at_most -= a.casefold() > b.casefold()
-        if in_order_at_most < ALPHABETICAL_SHARE * pairs:
-            return False
-    return True
+    in_order = pairs - sum(map(gt, words, words[1:]))
+    return in_order >= ALPHABETICAL_SHARE * pairs
 
 
 # An upper-case letter right after two lower-case ones: where a teaser's headline may run into its summary.
@@ -284,7 +297,7 @@ def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
     texts = list(map(attrgetter("text"), blocks))
     unended = features[:, _FINAL_STOP] == 0
     wordy = features[:, _LOG_WORDS] >= np.log1p(ALPHABETICAL_LIST_WORDS)
-    found = {i: "word_list" for i in np.flatnonzero(unended & wordy).tolist() if alphabetical_list(texts[i])}
+    found = {i: "word_list" for i in np.flatnonzero(unended & wordy).tolist() if _words_in_order(texts[i])}
     found.update(dict.fromkeys(glued_teasers(blocks, features[:, _CAMEL] > 0), "teaser"))
     found.update(dict.fromkeys(photo_credits(texts, features), "caption"))
     found.update((i, "caption") for i in gallery_captions(blocks, found))
