@@ -420,8 +420,8 @@ def test_a_line_repeated_on_the_page_that_is_more_than_a_label_is_not_cut_for_it
         "Night buses run late",
         "Contact",
     ]
-    assert repeated_labels([Block(i, t, True, True) for i, t in enumerate(texts)], range(len(texts))) == []
-    assert repeated_labels([Block(0, "Advertisement", True, True)] * 3, [4, 9, 12]) == [4, 9, 12]
+    assert repeated_labels(texts, range(len(texts))) == []
+    assert repeated_labels(["Advertisement"] * 3, [4, 9, 12]) == [4, 9, 12]
 
 
 def test_a_gallery_inside_the_article_does_not_split_it() -> None:

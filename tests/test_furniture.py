@@ -22,6 +22,7 @@ from workers.furniture import (
     _CREDIT_WORD_OPENINGS,
     _CREDIT_WORD_PIECE,
     _PHOTO_LABEL,
+    _glued_at,
     _lines_holding,
     alphabetical_list,
     furniture,
@@ -194,6 +195,33 @@ def test_common_punctuation_is_no_letter() -> None:
     characters = _COMMON_PUNCTUATION.pattern.strip("[]")
     assert not any(ch.isascii() for ch in characters)
     assert LETTERS.search(characters) is None
+
+
+def _glued_at_plainly(text: str) -> list[str]:
+    words = []
+    for m in re.finditer(r"(?<=[a-z]{2})[A-Z]", text):
+        at = m.start()
+        if text.count(" ", 0, at) >= 20:
+            break
+        head = text[:at].split()
+        capitalised = sum(not w[0].islower() for w in head)
+        if len(head) >= 3 and capitalised >= 0.6 * len(head) and text.count(" ", at) >= 4:
+            words.append(head[-1] + text[at:].split(" ", 1)[0])
+    return words
+
+
+def test_glued_at_finds_the_junctions_of_its_plain_definition() -> None:
+    lines = [text for blocks, _ in _pages_with_features() for text in (b.text for b in blocks)]
+    lines += [
+        "Title Run Here NowDenny Hamlin wins the race at last",
+        "Title Run HereNow Denny wins the race",  # four spaces after the junction, six in all
+        "Big Stock Car RaceThe driver won a b c",
+        "One TwoThree four five six seven",
+        "A\u00a0B\u00a0C DoneThen one two three four",
+    ]
+    assert sum(map(bool, map(_glued_at_plainly, lines))) >= 2
+    for line in lines:
+        assert _glued_at(line) == _glued_at_plainly(line), line
 
 
 def test_furniture_on_a_page_without_furniture_finds_none() -> None:

@@ -111,15 +111,21 @@ def glued_teasers(blocks: list[Block], camel: np.ndarray) -> list[int]:
 
 
 def _glued_at(text: str) -> list[str]:
-    """The words of text whose junction has a headline's shape before it and a sentence after it."""
-    words = []
+    """The words of text whose junction has a headline's shape before it and a sentence after it. A line
+    with fewer spaces than must follow a junction (a third of those with a camel-cased word: menu items,
+    names) is spared the search."""
+    words: list[str] = []
+    if text.count(" ") < 4:
+        return words
     for m in _GLUE.finditer(text):
         at = m.start()
         if text.count(" ", 0, at) >= GLUED_HEADLINE_MAX_WORDS:
             break
+        if text.count(" ", at) < 4:
+            continue
         head = text[:at].split()
-        capitalised = sum(not w[0].islower() for w in head)
-        if len(head) >= 3 and capitalised >= 0.6 * len(head) and text.count(" ", at) >= 4:
+        capitalised = len(head) - sum(map(str.islower, map(itemgetter(0), head)))
+        if len(head) >= 3 and capitalised >= 0.6 * len(head):
             words.append(head[-1] + text[at:].split(" ", 1)[0])
     return words
 
@@ -302,7 +308,7 @@ def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
     found.update(dict.fromkeys(photo_credits(texts, features), "caption"))
     found.update((i, "caption") for i in gallery_captions(blocks, found))
     repeated = np.flatnonzero(features[:, _REPEATED] > 0).tolist()
-    found.update(dict.fromkeys(repeated_labels([blocks[i] for i in repeated], repeated), "label"))
+    found.update(dict.fromkeys(repeated_labels([texts[i] for i in repeated], repeated), "label"))
     return found
 
 
@@ -320,17 +326,17 @@ def gallery_captions(blocks: list[Block], found: dict[int, str]) -> list[int]:
     ]
 
 
-def repeated_labels(blocks: list[Block], indices: Sequence[int]) -> list[int]:
-    """Of the blocks (at the given indices) that the page repeats, the labels of at most two words and
-    no digit that it repeats at least REPEATED_LABEL_MIN times: ad slots ("Advertisement", "Anzeige"),
-    video buttons, a section's tag on every teaser. Repeated lines that are more than a label (a
-    quote, a table's cells) are left to the scorer."""
-    counts = Counter(b.text for b in blocks)
-    return [
-        i
-        for i, b in zip(indices, blocks, strict=True)
-        if counts[b.text] >= REPEATED_LABEL_MIN
-        and b.text.count(" ") <= 1
-        and not has_digit(b.text)
-        and LETTERS.search(b.text) is not None
-    ]
+def repeated_labels(texts: list[str], indices: Sequence[int]) -> list[int]:
+    """Of the lines (texts, at the given indices) that the page repeats, the labels of at most two words
+    and no digit that it repeats at least REPEATED_LABEL_MIN times: ad slots ("Advertisement",
+    "Anzeige"), video buttons, a section's tag on every teaser. Repeated lines that are more than a label
+    (a quote, a table's cells) are left to the scorer."""
+    labels = {
+        text
+        for text, count in Counter(texts).items()
+        if count >= REPEATED_LABEL_MIN
+        and text.count(" ") <= 1
+        and not has_digit(text)
+        and LETTERS.search(text) is not None
+    }
+    return [i for i, text in zip(indices, texts, strict=True) if text in labels]
