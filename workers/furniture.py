@@ -101,7 +101,7 @@ def glued_teasers(blocks: list[Block], camel: np.ndarray) -> list[int]:
     teaser list sits beside it). ``camel`` flags the blocks that have a word with a capital after its
     first letter and a small letter (the feature matrix's camel column): only they can hold a junction,
     and only they are searched for one."""
-    shaped = {i: words for i in np.flatnonzero(camel).tolist() if (words := _glued_at(blocks[i].text))}
+    shaped = {i: words for i in camel.nonzero()[0].tolist() if (words := _glued_at(blocks[i].text))}
     if len(shaped) < GLUED_TEASERS_MIN:
         return []
     page = "\n".join(b.text for b in blocks)
@@ -254,7 +254,7 @@ def photo_credits(texts: list[str], features: np.ndarray) -> list[int]:
     may_end_in_credit = {
         i for i in _lines_holding(page, line_ends, (":", "...", "…")) if texts[i][-1] not in ".!?"
     }
-    may_end_in_credit.update(np.flatnonzero(features[:, _ENDS_PAREN]).tolist())
+    may_end_in_credit.update(features[:, _ENDS_PAREN].nonzero()[0].tolist())
     may_open_with_label = (
         i
         for i in compress(
@@ -268,7 +268,7 @@ def photo_credits(texts: list[str], features: np.ndarray) -> list[int]:
         if _CREDIT_WORD_PIECE.search(texts[i].lower()) and _credit_or_label(texts[i])
     }
     unended = features[:, _FINAL_STOP] == 0
-    may_name_agency = set(np.flatnonzero(unended & (features[:, _SEPARATORS] > 0)).tolist())
+    may_name_agency = set((unended & (features[:, _SEPARATORS] > 0)).nonzero()[0].tolist())
     may_name_agency.update(i for i in _lines_holding(page, line_ends, ("via",)) if unended[i])
     found.update(i for i in may_name_agency - found if _agency_credit(texts[i]))
     return sorted(found)
@@ -303,12 +303,12 @@ def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
     texts = list(map(attrgetter("text"), blocks))
     unended = features[:, _FINAL_STOP] == 0
     wordy = features[:, _LOG_WORDS] >= np.log1p(ALPHABETICAL_LIST_WORDS)
-    found = {i: "word_list" for i in np.flatnonzero(unended & wordy).tolist() if _words_in_order(texts[i])}
+    found = {i: "word_list" for i in (unended & wordy).nonzero()[0].tolist() if _words_in_order(texts[i])}
     found.update(dict.fromkeys(glued_teasers(blocks, features[:, _CAMEL] > 0), "teaser"))
     found.update(dict.fromkeys(photo_credits(texts, features), "caption"))
     found.update((i, "caption") for i in gallery_captions(blocks, found))
-    repeated = np.flatnonzero(features[:, _REPEATED] > 0).tolist()
-    found.update(dict.fromkeys(repeated_labels([texts[i] for i in repeated], repeated), "label"))
+    repeated = features[:, _REPEATED].nonzero()[0].tolist()
+    found.update(dict.fromkeys(repeated_labels(list(map(texts.__getitem__, repeated)), repeated), "label"))
     return found
 
 
@@ -339,4 +339,4 @@ def repeated_labels(texts: list[str], indices: Sequence[int]) -> list[int]:
         and not has_digit(text)
         and LETTERS.search(text) is not None
     }
-    return [i for i, text in zip(indices, texts, strict=True) if text in labels]
+    return list(compress(indices, map(labels.__contains__, texts)))
