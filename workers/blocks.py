@@ -161,12 +161,12 @@ def _tidied(line: str) -> str:
 
 @njit(cache=True, nogil=True)
 def _untidy_lines(cp: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    """Which lines of a page (its code points, lines separated by newlines) are not as segment leaves
-    them: a line is when its only whitespace is single spaces between words (the space is the one
-    printable whitespace character) and it holds no INVISIBLE character (none of them is printable).
-    Most lines of a page are, and are spared splitting into words and joining again; looking at each
-    line's characters in Python took half of segment's time. Characters beyond the Basic Multilingual
-    Plane, which the table does not cover, make a line untidy: tidying it changes nothing if it was."""
+    """Which lines of a page (its code points, lines separated by newlines) need tidying (_tidied). A
+    line is tidy when its only whitespace is single spaces between words (the space is the one printable
+    whitespace character) and it holds no INVISIBLE character (none of them is printable). Most lines of
+    a page are, and are spared splitting into words and joining again; looking at each line's characters
+    in Python took half of segment's time. A character beyond the Basic Multilingual Plane, which the
+    table does not cover, makes a line untidy: tidying a line that was tidy changes nothing."""
     untidy = np.zeros(np.count_nonzero(cp == 10) + 1, dtype=np.bool_)
     line, previous = 0, 10
     for c in cp:
