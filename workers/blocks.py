@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
-from itertools import compress, islice, pairwise, repeat
+from itertools import compress, islice, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -34,7 +34,10 @@ from numba import njit
 
 from workers.language import identify
 from workers.line_features import (
+    C_DECIMAL,
     CLOSERS,
+    F_CLOSER,
+    F_FINAL_STOP,
     F_PRINTABLE,
     FINAL_STOPS,
     SHAPE_FEATURES,
@@ -272,6 +275,9 @@ _NUMBER_CELL = re.compile(r"[\d.,%]*\d[\d.,%]*")
 # is most written in ("1st", "1er", "1e", "1a", "1º"), and count up by one, at least NUMBERED_MIN_ITEMS
 # of them, each at most NUMBERED_ITEM_GAP lines below the one before.
 _NUMBERED_ITEM = re.compile(r"(\d{1,3})(?:[.)]|st|nd|rd|th|er|re|e|ème|a|o|º|ª) ")
+# What a number starts with: a numbered list's items (_NUMBERED_ITEM) and a table's cells (_NUMBER_CELL)
+# start so, and only the lines that do are matched against them (see _number_starts).
+_NUMBER_START = re.compile(r"[\d.,%]")
 NUMBERED_MIN_ITEMS = 3
 NUMBERED_ITEM_GAP = 3
 # A widget the page shows twice (see repeated_runs): at least REPEATED_RUN_LINES lines in a row, each of
@@ -718,33 +724,37 @@ class Smoothing:
         nothing when the article's run is chosen: a gallery's captions or an ad slot's label between the
         article's paragraphs are no sign that it ended (on a space.com page "Image 1 of 5" … "Image 5 of
         5" would otherwise split it and lose its first half)."""
-        texts = list(map(attrgetter("text"), blocks))
-        chars = np.fromiter(map(len, texts), np.float64, len(texts))
-        weights = (scores - self.run_level) * chars**self.length_power
+        n = len(blocks)
+        _, texts, _, blank_after = zip(*blocks, strict=True)  # each field of the blocks, as one tuple
+        chars = np.fromiter(map(len, texts), np.int64, n)
+        code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        number_start, may_announce, next_copy = _line_marks(code_points, chars, *char_tables()[:2])
         # the items of a list that a line of the article announces, of a numbered list one line of
         # which reads like the article, and the cells of tables, weigh nothing against the article: they
         # are short and score low, and would otherwise end it at the list or split it in two (a numbered
         # "most read" menu, none of whose lines does, still ends it)
-        run = tight_run_ids(blocks)
-        intro = introduced_lists(blocks, scores, self.run_level, run)
-        listed = intro >= 0
-        numbered = numbered_lists(blocks)
-        read = _in_lists_with(numbered, scores >= self.run_level)
-        table = tables(texts, run)
-        in_lists = listed | table | read
-        weights = np.where(in_lists, np.maximum(weights, 0.0), weights)
-        weights = np.where(repeated_runs(texts), 0.0, weights)
-        if inline is not None:
-            weights = np.where(inline, 0.0, weights)
-        evidence = scores
-        if known is not None:
-            weights = np.where(known, 0.0, weights)
-            evidence = np.where(known, 0.0, scores)
-        if evidence.max() < self.run_level:
+        run = tight_run_ids(np.frombuffer(bytes(blank_after), dtype=bool))
+        intro = introduced_lists(blocks, scores, self.run_level, run, may_announce)
+        number_starts = np.flatnonzero(number_start).tolist()
+        numbered = numbered_lists(blocks, number_starts)
+        table = tables(texts, run, number_starts)
+        no_flags = np.zeros(n, dtype=bool)
+        weights, evidence, best = _run_weights(
+            scores,
+            chars**self.length_power,
+            self.run_level,
+            intro,
+            numbered,
+            table,
+            next_copy,
+            no_flags if inline is None else inline,
+            no_flags if known is None else known,
+        )
+        if evidence[best] < self.run_level:
             # no line reads like the article (a one-paragraph story at the foot of a portal's menus):
             # every weight is negative and the densest run would be the least negative menu label, so
             # the article is taken to be where the best line is
-            start = end = int(np.argmax(evidence))
+            start = end = best
         else:
             start, end = densest_run(weights)
 
@@ -752,7 +762,7 @@ class Smoothing:
             # a whole sentence next to the article that the classifier half believes is part of it: a
             # short article among teasers has its paragraphs scored below the run level
             return evidence[i] >= self.edge or (
-                evidence[i] >= WHOLE_SENTENCE_LEVEL and _whole_sentence(blocks[i].text)
+                evidence[i] >= WHOLE_SENTENCE_LEVEL and _whole_sentence(texts[i])
             )
 
         def wrapped_sentence(i: int) -> int | None:
@@ -760,17 +770,19 @@ class Smoothing:
             # comma (a blog that wraps its sentences there), when it would join as one line would; the
             # sentence is then kept whole
             j = i
-            while j < min(i + WRAPPED_SENTENCE_LINES, len(blocks)) - 1 and blocks[j].text[-1] in _COMMAS:
+            while j < min(i + WRAPPED_SENTENCE_LINES, n) - 1 and texts[j][-1] in _COMMAS:
                 j += 1
-            whole = sum(len(b.text) for b in blocks[i : j + 1]) >= WHOLE_SENTENCE_CHARS
-            if j == i or not (whole and final_stop(blocks[j].text)):
+            if j == i:
+                return None
+            whole = sum(map(len, texts[i : j + 1])) >= WHOLE_SENTENCE_CHARS
+            if not (whole and final_stop(texts[j])):
                 return None
             return j if evidence[i : j + 1].mean() >= WHOLE_SENTENCE_LEVEL else None
 
         while start > 0 and joins(start - 1):
             start -= 1
-        wrapped = np.zeros(len(blocks), dtype=bool)
-        while end < len(scores) - 1:
+        wrapped = no_flags.copy()
+        while end < n - 1:
             if joins(end + 1):
                 end += 1
             elif (last := wrapped_sentence(end + 1)) is not None:
@@ -778,90 +790,267 @@ class Smoothing:
                 end = last
             else:
                 break
-        idx = np.arange(len(blocks))
-        inside = (idx >= start) & (idx <= end)
-        keep = (inside & (scores >= self.inside)) | (evidence >= self.outside) | wrapped
-        keep |= inside & table & (evidence > 0)
-        # and a kept line's list is kept whole, but for items cut by rule or known as boilerplate
-        keep[listed] |= keep[intro[listed]] & (evidence[listed] > 0)
-        keep |= _in_lists_with(numbered, keep) & (evidence > 0)
-        if thread_lines is not None and (cut := _thread_start(keep, thread_lines)) is not None:
-            keep[cut:] = False
-            # and before the thread's first timestamp, its heading and the first commenter's name
-            for i in np.flatnonzero(keep)[::-1]:
-                if final_stop(blocks[i].text):
+        keep, cut = _keep_decisions(
+            scores,
+            evidence,
+            start,
+            end,
+            self.inside,
+            self.outside,
+            wrapped,
+            intro,
+            numbered,
+            table,
+            no_flags if thread_lines is None else thread_lines,
+        )
+        if cut >= 0:
+            # before the thread's first timestamp, its heading and the first commenter's name
+            for i in np.flatnonzero(keep)[::-1].tolist():
+                if final_stop(texts[i]):
                     break
                 keep[i] = False
         return keep
 
 
+@njit(cache=True, nogil=True)
+def _run_weights(
+    scores: np.ndarray,
+    length_weights: np.ndarray,
+    run_level: float,
+    intro: np.ndarray,
+    numbered: np.ndarray,
+    table: np.ndarray,
+    next_copy: np.ndarray,
+    inline: np.ndarray,
+    known: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The weight of each block in the choice of the article's run (see Smoothing.keep), the evidence
+    of each (its score, 0 for the blocks ``known`` as boilerplate), and the block with the most
+    evidence (the first of them). A block's weight is its score's excess over ``run_level`` times
+    ``length_weights`` (its length to the smoothing's power); never negative for the items of lists
+    (``intro``, see introduced_lists; ``numbered``, see numbered_lists, when one of the list's lines
+    scores at least run_level) and the cells of a ``table``; zero for the lines of repeated runs (see
+    repeated_runs, given ``next_copy``), the ``inline`` furniture and the ``known`` boilerplate. One
+    compiled loop: as numpy it took a dozen calls of a microsecond or more each on a page's few hundred
+    blocks."""
+    n = len(scores)
+    read = _in_lists_with(numbered, scores >= run_level)
+    repeated = repeated_runs(next_copy)
+    weights = np.empty(n)
+    evidence = np.empty(n)
+    best = 0
+    for i in range(n):
+        weight = (scores[i] - run_level) * length_weights[i]
+        if intro[i] >= 0 or table[i] or read[i]:
+            weight = max(weight, 0.0)
+        if repeated[i] or inline[i] or known[i]:
+            weight = 0.0
+        weights[i] = weight
+        evidence[i] = 0.0 if known[i] else scores[i]
+        if evidence[i] > evidence[best]:
+            best = i
+    return weights, evidence, best
+
+
+@njit(cache=True, nogil=True)
+def _keep_decisions(
+    scores: np.ndarray,
+    evidence: np.ndarray,
+    start: int,
+    end: int,
+    inside_level: float,
+    outside_level: float,
+    wrapped: np.ndarray,
+    intro: np.ndarray,
+    numbered: np.ndarray,
+    table: np.ndarray,
+    thread_lines: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """Smoothing.keep's decisions once the article's run (start to end) is chosen: what scores at least
+    ``inside_level`` within it, what scores at least ``outside_level`` anywhere, the ``wrapped``
+    sentences that joined it and the cells of its tables (``table``) with any evidence; then the items
+    of the lists announced by a kept line (``intro``, see introduced_lists) and the lines of the numbered
+    lists (``numbered``) one line of which is kept, but for those with no evidence (cut by rule or
+    known as boilerplate). Returns the decisions, nothing kept from where a comment thread starts
+    (see _thread_start), and where that is (-1 for no thread)."""
+    n = len(scores)
+    keep = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        inside = start <= i <= end
+        keep[i] = (
+            (inside and (scores[i] >= inside_level or (table[i] and evidence[i] > 0)))
+            or evidence[i] >= outside_level
+            or wrapped[i]
+        )
+    # an announced list follows its announcing line as decided above, not as a list it is an item of
+    announced = keep.copy()
+    for i in range(n):
+        if intro[i] >= 0 and announced[intro[i]] and evidence[i] > 0:
+            keep[i] = True
+    listed = _in_lists_with(numbered, keep)
+    for i in range(n):
+        if listed[i] and evidence[i] > 0:
+            keep[i] = True
+    cut = _thread_start(keep, thread_lines)
+    if cut >= 0:
+        keep[cut:] = False
+    return keep, cut
+
+
+@njit(cache=True, nogil=True)
 def _in_lists_with(numbered: np.ndarray, flagged: np.ndarray) -> np.ndarray:
-    """Which blocks lie in a numbered list (``numbered``, see numbered_lists) that holds a flagged block.
-    Most pages have no numbered list, and are spared np.isin (10 µs a call even on empty arrays)."""
-    listed = numbered >= 0
-    if not listed.any():
-        return listed
-    return listed & np.isin(numbered, numbered[flagged & listed])
+    """Which blocks lie in a numbered list (``numbered``, see numbered_lists) that holds a flagged block."""
+    n = len(numbered)
+    holds = np.zeros(n, dtype=np.bool_)  # by the index of the list's first item
+    for i in range(n):
+        if numbered[i] >= 0 and flagged[i]:
+            holds[numbered[i]] = True
+    listed = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        listed[i] = numbered[i] >= 0 and holds[numbered[i]]
+    return listed
 
 
-def tight_run_ids(blocks: list[Block]) -> np.ndarray:
+@njit(cache=True, nogil=True)
+def tight_run_ids(blank_after: np.ndarray) -> np.ndarray:
     """Per block, the number of its run of tight lines (no blank line between them), counted from 0 down
-    the page: lists and tables are tight runs."""
-    n = len(blocks)
-    run_ends = np.fromiter(map(attrgetter("blank_after"), blocks), np.int64, n)
-    ids = np.zeros(n, dtype=np.int64)
-    np.cumsum(run_ends[:-1], out=ids[1:])
+    the page: lists and tables are tight runs. ``blank_after`` flags the blocks a blank line follows."""
+    ids = np.zeros(len(blank_after), dtype=np.int64)
+    for i in range(1, len(blank_after)):
+        ids[i] = ids[i - 1] + blank_after[i - 1]
     return ids
 
 
-def repeated_runs(texts: list[str]) -> np.ndarray:
-    """Which blocks (by their ``texts``) lie in a run of headline-shaped lines (REPEATED_RUN_WORDS words
-    or more, no sentence end) that the page repeats line for line: a widget shown twice, such as a
-    related-stories carousel rendered once per screen size. Its headlines score like a short article's
-    lines, and would extend the article over them; they weigh nothing when the article's run is chosen
-    (see Smoothing.keep), so that a meal plan that repeats its recipes inside the article still keeps
-    them by their scores. A line's offset to the next copy of it is the same along a repeated run (so
-    lines that alternate, or one line repeated in a row, count as a run too)."""
-    n = len(texts)
-    found = np.zeros(n, dtype=bool)
-    # the headline-shaped lines the page has more than once, looked for among its distinct lines; a
-    # page that repeats none (a fifth of the dev pages: their repeated lines are labels) is spared the rest
-    repeated = {
-        text
-        for text, count in Counter(texts).items()
-        if count > 1 and text.count(" ") >= REPEATED_RUN_WORDS - 1 and not final_stop(text)
-    }
-    if not repeated:
-        return found
-    offset = np.zeros(n, dtype=np.int64)
-    last: dict[str, int] = {}
-    for i in [i for i, text in enumerate(texts) if text in repeated]:
-        text = texts[i]
-        if text in last:
-            offset[last[text]] = i - last[text]
-        last[text] = i
-    bounds = np.concatenate(([0], np.flatnonzero(np.diff(offset)) + 1, [n])).tolist()
-    for start, end in pairwise(bounds):
-        if offset[start] and end - start >= REPEATED_RUN_LINES:
+@njit(cache=True, nogil=True)
+def _line_marks(
+    code_points: np.ndarray, lengths: np.ndarray, kinds: np.ndarray, case: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What Smoothing.keep reads in the text of each line of a page, given as its ``code_points`` (the
+    lines one after another) and their ``lengths``, with the character tables of
+    ``workers.line_features.char_tables`` (``kinds``, ``case``): whether it starts like a number
+    (_NUMBER_START: a digit, a full stop, a comma or a percent sign; a character beyond the Basic
+    Multilingual Plane, which the tables do not cover, is taken to, and the regular expressions that
+    read the lines so marked decide), whether it may announce a list (ends with a colon and has
+    LIST_INTRO_WORDS words or more, see introduced_lists), and, for a headline-shaped line
+    (REPEATED_RUN_WORDS words or more, no sentence end), how far down the page the next copy of it is (0
+    for none; see repeated_runs). Copies share their length, first and last character: the lines that
+    share those are sorted together and told apart by comparing them. One compiled pass: in Python each
+    of these looked at every line, a call or two per line, and the copies took a Counter of the page."""
+    n = len(lengths)
+    starts = np.zeros(n, dtype=np.int64)
+    number_start = np.zeros(n, dtype=np.bool_)
+    may_announce = np.zeros(n, dtype=np.bool_)
+    headline = np.zeros(n, dtype=np.bool_)
+    start = 0
+    for i in range(n):
+        starts[i] = start
+        end = start + lengths[i]
+        if end > start:
+            first = code_points[start]
+            number_start[i] = (
+                first > 0xFFFF
+                or first == ord(".")
+                or first == ord(",")
+                or first == ord("%")
+                or case[first] & C_DECIMAL != 0
+            )
+            # (a line that ends with a colon ends with no final stop)
+            if not _ends_with_final_stop(code_points, start, end, kinds):
+                spaces = _spaces(code_points, start, end, _MOST_SPACES_READ)
+                may_announce[i] = code_points[end - 1] == ord(":") and spaces + 1 >= LIST_INTRO_WORDS
+                headline[i] = spaces >= REPEATED_RUN_WORDS - 1
+        start = end
+    lines = np.flatnonzero(headline)
+    keys = np.empty(len(lines), dtype=np.uint64)  # length, first and last character (21 bits each)
+    for k, line in enumerate(lines):
+        first, last = code_points[starts[line]], code_points[starts[line] + lengths[line] - 1]
+        keys[k] = (np.uint64(lengths[line]) << np.uint64(42)) | (np.uint64(first) << np.uint64(21)) | last
+    # the lines by key, those with one key in the order of the page (the sort is stable)
+    by_key = np.argsort(keys, kind="mergesort")
+    order, keys = lines[by_key], keys[by_key]
+    next_copy = np.zeros(n, dtype=np.int64)
+    for a in range(len(order)):
+        for b in range(a + 1, len(order)):
+            if keys[b] != keys[a]:
+                break
+            if _same_text(code_points, starts[order[a]], starts[order[b]], lengths[order[a]]):
+                next_copy[order[a]] = order[b] - order[a]
+                break
+    return number_start, may_announce, next_copy
+
+
+@njit(cache=True, nogil=True)
+def _ends_with_final_stop(code_points: np.ndarray, start: int, end: int, kinds: np.ndarray) -> bool:
+    """final_stop of the line from start to end among the page's ``code_points``."""
+    p = end - 1
+    while p >= start and code_points[p] <= 0xFFFF and kinds[code_points[p]] & F_CLOSER:
+        p -= 1
+    return p >= start and code_points[p] <= 0xFFFF and kinds[code_points[p]] & F_FINAL_STOP != 0
+
+
+# The spaces _line_marks counts in a line at most: enough to tell whether it has the words that
+# LIST_INTRO_WORDS and REPEATED_RUN_WORDS ask for.
+_MOST_SPACES_READ = max(LIST_INTRO_WORDS, REPEATED_RUN_WORDS) - 1
+
+
+@njit(cache=True, nogil=True)
+def _spaces(code_points: np.ndarray, start: int, end: int, most: int) -> int:
+    """The spaces among the ``code_points`` from start to end, counted up to ``most``."""
+    spaces = 0
+    for p in range(start, end):
+        if code_points[p] == ord(" "):
+            spaces += 1
+            if spaces == most:
+                break
+    return spaces
+
+
+@njit(cache=True, nogil=True)
+def _same_text(code_points: np.ndarray, a: int, b: int, length: int) -> bool:
+    """Whether the ``length`` code points from a and from b are the same."""
+    for k in range(length):  # noqa: SIM110 - numba compiles no generator into all()
+        if code_points[a + k] != code_points[b + k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def repeated_runs(next_copy: np.ndarray) -> np.ndarray:
+    """Which blocks lie in a run of headline-shaped lines (REPEATED_RUN_WORDS words or more, no sentence
+    end) that the page repeats line for line: a widget shown twice, such as a related-stories carousel
+    rendered once per screen size. Its headlines score like a short article's lines, and would extend
+    the article over them; they weigh nothing when the article's run is chosen (see Smoothing.keep), so
+    that a meal plan that repeats its recipes inside the article still keeps them by their scores.
+    ``next_copy`` is each headline-shaped line's offset to the next copy of it (0 for none, see
+    _line_marks); it is the same along a repeated run (so lines that alternate, or one line repeated in
+    a row, count as a run too): a run is at least REPEATED_RUN_LINES lines with one offset, its copy
+    the lines that offset further down."""
+    n = len(next_copy)
+    found = np.zeros(n, dtype=np.bool_)
+    start = 0
+    for end in range(1, n + 1):
+        if end < n and next_copy[end] == next_copy[start]:
+            continue
+        step = next_copy[start]
+        if step and end - start >= REPEATED_RUN_LINES:
             found[start:end] = True
-            found[start + offset[start] : end + offset[start]] = True
+            found[start + step : end + step] = True
+        start = end
     return found
 
 
-def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float, run: np.ndarray) -> np.ndarray:
+def introduced_lists(
+    blocks: list[Block], scores: np.ndarray, level: float, run: np.ndarray, may_announce: np.ndarray
+) -> np.ndarray:
     """Per block, the index of the line that announces the list it is an item of, else -1. "Allowed
     foods:", "Standings after 36 races:" end a sentence of the article with a colon and go on in a list
     or a table: its items are short, end like no sentence and score low, yet belong to the article (see
     LIST_INTRO_WORDS for what qualifies, and when the article goes on after them, whatever they
     score). The list is the run of tight lines (``run``, see tight_run_ids) that starts after the
-    announcing line, with or without a blank line before it."""
+    announcing line, with or without a blank line before it. ``may_announce`` flags the lines that end
+    with a colon and have LIST_INTRO_WORDS words or more (see _line_marks)."""
     intro = np.full(len(blocks), -1)
-    announcing = [
-        i
-        for i, b in enumerate(blocks)
-        if b.text.endswith(":") and scores[i] >= level and b.text.count(" ") + 1 >= LIST_INTRO_WORDS
-    ]
-    for i in announcing:
+    for i in np.flatnonzero(may_announce & (scores >= level)).tolist():
         first = i + 1
         if first == len(blocks) or (blocks[i].blank_after and blocks[first].blank_after):
             continue  # nothing follows, or one paragraph does
@@ -877,16 +1066,19 @@ def introduced_lists(blocks: list[Block], scores: np.ndarray, level: float, run:
     return intro
 
 
-def numbered_lists(blocks: list[Block]) -> np.ndarray:
+def numbered_lists(blocks: list[Block], number_starts: list[int] | None = None) -> np.ndarray:
     """Per block, the index of the first item of the numbered list it lies in (from its first item to its
     last, the lines between items included), else -1. A list article ("1) Lego Star Wars …", each item
     followed by its link or description; a season's calendar, "1a etapa: 10 de março – Interlagos")
     numbers its items in order from 1; the items are short, read like no sentence and score low, yet a
     list the article keeps one line of is the article's (see Smoothing.keep), and may be all of it (see
-    workers.clean)."""
+    workers.clean). Only the lines that start like a number are matched (``number_starts``, see
+    _number_starts, found here when the caller has not)."""
+    if number_starts is None:
+        number_starts = _number_starts(list(map(attrgetter("text"), blocks)))
     lists: list[list[int]] = []  # the block indices of each list's items
-    for i, b in enumerate(blocks):
-        if not b.text[0].isdigit() or (m := _NUMBERED_ITEM.match(b.text)) is None:
+    for i in number_starts:
+        if (m := _NUMBERED_ITEM.match(blocks[i].text)) is None:
             continue
         number = int(m[1])
         items = lists[-1] if lists else []
@@ -901,24 +1093,41 @@ def numbered_lists(blocks: list[Block]) -> np.ndarray:
     return numbered
 
 
-def tables(texts: list[str], run: np.ndarray) -> np.ndarray:
+def tables(texts: Sequence[str], run: np.ndarray, number_starts: list[int]) -> np.ndarray:
     """Which blocks lie in a table flattened one cell per line: a run of at least TABLE_MIN_LINES tight
     lines (no blank line between them) of which at least TABLE_NUMBERS_SHARE are numbers alone. Sports
     and business articles go on between their tables (a team's snap counts by position, each table
     followed by a paragraph on it); menus and link lists hold few bare numbers. ``texts`` are the
-    blocks' texts; ``run``: see tight_run_ids. A page with no run that long (half of the dev pages) has
-    no table, and is spared reading its lines."""
-    lines = np.bincount(run)
-    long_enough = lines >= TABLE_MIN_LINES
-    if not long_enough.any():
-        return long_enough[run]
-    numbers = np.zeros(len(texts))
-    in_long_runs = np.flatnonzero(long_enough[run]).tolist()  # only their lines are read
-    numbers[in_long_runs] = [_number_cell(texts[i]) for i in in_long_runs]
-    table = long_enough & (
-        np.bincount(run, weights=numbers, minlength=len(lines)) >= TABLE_NUMBERS_SHARE * lines
-    )
-    return table[run]
+    blocks' texts; ``run``: see tight_run_ids; only the lines that start like a number (``number_starts``,
+    see _number_starts) are read."""
+    cells = np.zeros(len(texts), dtype=bool)
+    cells[[i for i in number_starts if _number_cell(texts[i])]] = True
+    return _table_lines(run, cells)
+
+
+@njit(cache=True, nogil=True)
+def _table_lines(run: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """The lines of the tight runs (``run``, see tight_run_ids) that are tables: at least TABLE_MIN_LINES
+    lines, at least TABLE_NUMBERS_SHARE of them ``cells`` (numbers alone)."""
+    n = len(run)
+    n_runs = run[-1] + 1 if n else 0
+    lines = np.zeros(n_runs, dtype=np.int64)
+    numbers = np.zeros(n_runs, dtype=np.int64)
+    for i in range(n):
+        lines[run[i]] += 1
+        numbers[run[i]] += cells[i]
+    table = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        table[i] = lines[run[i]] >= TABLE_MIN_LINES and numbers[run[i]] >= TABLE_NUMBERS_SHARE * lines[run[i]]
+    return table
+
+
+def _number_starts(texts: Sequence[str]) -> list[int]:
+    """The lines (indices into ``texts``) that start like a number (_NUMBER_START), found by one search
+    of their first characters, one per line: a few lines of a page, where matching every line against
+    _NUMBERED_ITEM or _NUMBER_CELL cost a Python call each."""
+    first_chars = "".join(map(itemgetter(0), texts))
+    return [start.start() for start in _NUMBER_START.finditer(first_chars)]
 
 
 def _number_cell(text: str) -> bool:
@@ -931,20 +1140,21 @@ def _number_share(items: list[Block]) -> float:
     return sum(map(_number_cell, map(attrgetter("text"), items))) / len(items)
 
 
-def _thread_start(keep: np.ndarray, thread_lines: np.ndarray) -> int | None:
-    """Where a comment thread starts inside the kept stretch: the first dated template line after the
-    first kept block with THREAD_MIN_FOLLOWING more before the last kept block. Comments long enough to
-    escape dated_template_enclosed (a reader's six paragraphs between two timestamps) read like the
-    article, and the densest run goes on through them; an article's own lines never share a dated
-    template three times (no dev page's article does), while a live blog's entries do, and were
+@njit(cache=True, nogil=True)
+def _thread_start(keep: np.ndarray, thread_lines: np.ndarray) -> int:
+    """Where a comment thread starts inside the kept stretch (-1 for nowhere): the first dated template
+    line after the first kept block with THREAD_MIN_FOLLOWING more before the last kept block. Comments
+    long enough to escape dated_template_enclosed (a reader's six paragraphs between two timestamps) read
+    like the article, and the densest run goes on through them; an article's own lines never share a
+    dated template three times (no dev page's article does), while a live blog's entries do, and were
     already cut as a thread's."""
     kept = np.flatnonzero(keep)
     if len(kept) == 0:
-        return None
-    dated = np.flatnonzero(thread_lines[kept[0] + 1 : kept[-1] + 1]) + kept[0] + 1
+        return -1
+    dated = np.flatnonzero(thread_lines[kept[0] + 1 : kept[-1] + 1])
     if len(dated) <= THREAD_MIN_FOLLOWING:
-        return None
-    return int(dated[0])
+        return -1
+    return int(dated[0]) + kept[0] + 1
 
 
 class PageScores(NamedTuple):
@@ -990,9 +1200,11 @@ class BlockModel:
 def load_model(path: Path = MODEL_PATH) -> BlockModel:
     """The shipped model, read once per process. The character tables, py3langid's model and the
     compiled loops it needs are made ready with it, by segmenting a page of two lines and computing its
-    language and features: compiling them takes about two seconds, or a tenth of one when numba's on-disk
-    cache holds them, which the first page a process extracts would otherwise pay."""
+    language, features and keep decisions: compiling them takes about two seconds, or a tenth of one when
+    numba's on-disk cache holds them, which the first page a process extracts would otherwise pay."""
     page = segment("Ready.\n\nReady.")
     detect_language(page)
     block_features(page, frozenset())
-    return BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    model = BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    model.smoothing.keep(np.zeros(len(page)), page)
+    return model
