@@ -275,9 +275,6 @@ _NUMBER_CELL = re.compile(r"[\d.,%]*\d[\d.,%]*")
 # is most written in ("1st", "1er", "1e", "1a", "1º"), and count up by one, at least NUMBERED_MIN_ITEMS
 # of them, each at most NUMBERED_ITEM_GAP lines below the one before.
 _NUMBERED_ITEM = re.compile(r"(\d{1,3})(?:[.)]|st|nd|rd|th|er|re|e|ème|a|o|º|ª) ")
-# What a number starts with: a numbered list's items (_NUMBERED_ITEM) and a table's cells (_NUMBER_CELL)
-# start so, and only the lines that do are matched against them (see _number_starts).
-_NUMBER_START = re.compile(r"[\d.,%]")
 NUMBERED_MIN_ITEMS = 3
 NUMBERED_ITEM_GAP = 3
 # A widget the page shows twice (see repeated_runs): at least REPEATED_RUN_LINES lines in a row, each of
@@ -928,7 +925,8 @@ def _line_marks(
     """What Smoothing.keep reads in the text of each line of a page, given as its ``code_points`` (the
     lines one after another) and their ``lengths``, with the character tables of
     ``workers.line_features.char_tables`` (``kinds``, ``case``): whether it starts like a number
-    (_NUMBER_START: a digit, a full stop, a comma or a percent sign; a character beyond the Basic
+    (with a decimal digit, a full stop, a comma or a percent sign, as the lines that _NUMBERED_ITEM and
+    _NUMBER_CELL match do: only those are matched against them; a character beyond the Basic
     Multilingual Plane, which the tables do not cover, is taken to, and the regular expressions that
     read the lines so marked decide), whether it may announce a list (ends with a colon and has
     LIST_INTRO_WORDS words or more, see introduced_lists), and, for a headline-shaped line
@@ -1072,10 +1070,10 @@ def numbered_lists(blocks: list[Block], number_starts: list[int] | None = None) 
     followed by its link or description; a season's calendar, "1a etapa: 10 de março – Interlagos")
     numbers its items in order from 1; the items are short, read like no sentence and score low, yet a
     list the article keeps one line of is the article's (see Smoothing.keep), and may be all of it (see
-    workers.clean). Only the lines that start like a number are matched (``number_starts``, see
-    _number_starts, found here when the caller has not)."""
+    workers.clean). Only the lines that start with a digit are matched: ``number_starts``, those that
+    start like a number (see _line_marks), when the caller has them."""
     if number_starts is None:
-        number_starts = _number_starts(list(map(attrgetter("text"), blocks)))
+        number_starts = [i for i, b in enumerate(blocks) if b.text[0].isdigit()]
     lists: list[list[int]] = []  # the block indices of each list's items
     for i in number_starts:
         if (m := _NUMBERED_ITEM.match(blocks[i].text)) is None:
@@ -1099,7 +1097,7 @@ def tables(texts: Sequence[str], run: np.ndarray, number_starts: list[int]) -> n
     and business articles go on between their tables (a team's snap counts by position, each table
     followed by a paragraph on it); menus and link lists hold few bare numbers. ``texts`` are the
     blocks' texts; ``run``: see tight_run_ids; only the lines that start like a number (``number_starts``,
-    see _number_starts) are read."""
+    see _line_marks) are read."""
     cells = np.zeros(len(texts), dtype=bool)
     cells[[i for i in number_starts if _number_cell(texts[i])]] = True
     return _table_lines(run, cells)
@@ -1120,14 +1118,6 @@ def _table_lines(run: np.ndarray, cells: np.ndarray) -> np.ndarray:
     for i in range(n):
         table[i] = lines[run[i]] >= TABLE_MIN_LINES and numbers[run[i]] >= TABLE_NUMBERS_SHARE * lines[run[i]]
     return table
-
-
-def _number_starts(texts: Sequence[str]) -> list[int]:
-    """The lines (indices into ``texts``) that start like a number (_NUMBER_START), found by one search
-    of their first characters, one per line: a few lines of a page, where matching every line against
-    _NUMBERED_ITEM or _NUMBER_CELL cost a Python call each."""
-    first_chars = "".join(map(itemgetter(0), texts))
-    return [start.start() for start in _NUMBER_START.finditer(first_chars)]
 
 
 def _number_cell(text: str) -> bool:
