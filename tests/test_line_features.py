@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from itertools import groupby
 
 import numpy as np
 import pytest
@@ -19,11 +20,21 @@ from workers.line_features import (
     DATE_LINE_MAX_CHARS,
     EDGE_PUNCT,
     FINAL_STOPS,
+    HASH_BASE,
     HEAD_COLON_CHARS,
     QUOTES,
     SENTENCE_ENDERS,
     SEPARATOR_CHARS,
+    SK_DIGIT,
+    SK_LETTER,
+    SK_OTHER,
+    SK_SPACE,
+    SK_UPPER,
+    LineShapes,
+    _in_stop_table,
     line_shapes,
+    stop_table,
+    word_hash,
 )
 
 STOPS = frozenset({"the", "of", "und", "le", "的", "の"})
@@ -119,6 +130,54 @@ def test_shape_features_agree_with_their_definitions(seed: int) -> None:
         assert got == pytest.approx({name: float(value) for name, value in expected.items()}, abs=1e-12), line
 
 
+def _skeleton_code(ch: str) -> int:
+    """A character's class in a skeleton (see LineShapes.skeleton); one beyond the Basic Multilingual
+    Plane is read as U+FFFF reads, as no letter, digit or space."""
+    if ord(ch) > 0xFFFF:
+        return ord(ch) + SK_OTHER
+    if ch.isalpha():
+        return SK_UPPER if ch.isupper() else SK_LETTER
+    if ch.isdecimal():
+        return SK_DIGIT
+    return SK_SPACE if ch.isspace() else ord(ch) + SK_OTHER
+
+
+def _shapes(lines: list[str]) -> LineShapes:
+    lengths = np.array([len(line) for line in lines], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1))).astype(np.int64)
+    cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
+    return line_shapes(cp, starts, lengths, STOPS)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_words_skeletons_and_marks_agree_with_their_definitions(seed: int) -> None:
+    """The word hashes (the words of each line, stripped of edge punctuation, each hashed by word_hash),
+    the skeletons (the polynomial hash of the line's runs of character classes) and the marked lines."""
+    rng = random.Random(seed)
+    lines = [_random_line(rng) for _ in range(60)] + SHAPES
+    shapes = _shapes(lines)
+    words = [[w for w in (w.strip(EDGE_PUNCT) for w in line.split()) if w] for line in lines]
+    assert shapes.word_hash.tolist() == [word_hash(w) for line_words in words for w in line_words]
+    assert shapes.word_line.tolist() == [i for i, line_words in enumerate(words) for _ in line_words]
+    for i, line in enumerate(lines):
+        runs = [code for code, _ in groupby(map(_skeleton_code, line))]
+        skeleton = sum(code * pow(HASH_BASE, k, 1 << 64) for k, code in enumerate(runs)) % (1 << 64)
+        bmp = "".join(ch if ord(ch) <= 0xFFFF else "\uffff" for ch in line)
+        assert int(shapes.skeleton[i]) == skeleton, line
+        assert shapes.marked[i] == any(not (ch.isalpha() or ch.isspace()) for ch in bmp), line
+
+
+def test_the_stop_table_holds_exactly_its_words() -> None:
+    """Many short words, so that their slots collide and the search goes on past them, around the end."""
+    rng = random.Random(0)
+    words = {"".join(rng.choice("abcdefgh") for _ in range(rng.randint(1, 4))) for _ in range(600)}
+    stops = frozenset(sorted(words)[::2])
+    table, free = stop_table(stops)
+    for word in sorted(words):
+        assert _in_stop_table(table, free, np.uint64(word_hash(word))) == (word in stops), word
+    assert not _in_stop_table(table, free, free)
+
+
 def test_lines_of_each_shape_are_singled_out() -> None:
     """The reference above would agree with features that are always zero: these lines have the shape."""
     features = _features(SHAPES)
@@ -146,11 +205,7 @@ def test_lines_of_one_shape_share_a_skeleton() -> None:
         "Anna says:",
         "anna says;",
     ]
-    joined = "\n".join(lines)
-    lengths = np.array([len(line) for line in lines], dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1))).astype(np.int64)
-    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    skeleton = line_shapes(cp, starts, lengths, frozenset()).skeleton.tolist()
+    skeleton = _shapes(lines).skeleton.tolist()
     assert skeleton[0] == skeleton[1] and skeleton[2] == skeleton[3]
     assert len(set(skeleton[1:])) == len(lines) - 2
 

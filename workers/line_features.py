@@ -118,10 +118,19 @@ HEAD_COLON_CHARS = 25
     F_FINAL_STOP,
     F_CLOSER,
     F_PRINTABLE,
-) = (1 << k for k in range(12))
-# Case and class (bits of the second table): changes under lower() / upper(); str.isalpha, str.isupper,
-# str.islower or title case, \d (Unicode decimal digit), str.islower.
-C_TO_LOWER, C_TO_UPPER, C_ALPHA, C_UPPER, C_NOT_UPPER, C_DECIMAL, C_LOWER = (1 << k for k in range(7))
+    F_MARK,
+) = (1 << k for k in range(13))
+# Case and class (bits of the second table): changes under lower() / upper(); not str.isalpha, str.isupper,
+# str.islower or title case, \d (Unicode decimal digit), str.islower; and what the re module's \w and \d
+# match (see regex_classes).
+C_TO_LOWER, C_TO_UPPER, C_NOT_ALPHA, C_UPPER, C_NOT_UPPER, C_DECIMAL, C_LOWER, C_RE_WORD, C_RE_DIGIT = (
+    1 << k for k in range(9)
+)
+# The kinds of character that the compiled pass counts or looks at one by one (F_MARK: the colon and the
+# characters that may start a link mark, "@" and the "w" of "www."), which the letters of most words are
+# not: one test of the kind passes them by.
+F_COUNTED = F_DIGIT | F_COMMA | F_SEP | F_QUOTE | F_CJK | F_MARK
+MARK_CHARS = ":@w"
 
 DIGITS = "0123456789"
 SEPARATOR_CHARS = "|•·»›/"
@@ -141,6 +150,11 @@ CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF))
 # coded as their code point plus SK_OTHER, so that each punctuation mark keeps its identity.
 SK_UPPER, SK_LETTER, SK_DIGIT, SK_SPACE, SK_OTHER = 1, 2, 3, 4, 16
 
+# Where the fields of a character's entry in the packed table (see packed_char_table) start: its lower-case
+# code point in the lowest bits, then its skeleton class (0 for SK_OTHER), its kind and its case.
+SKELETON_SHIFT, KIND_SHIFT, CASE_SHIFT = 21, 24, 40
+LOWER_MASK = (1 << SKELETON_SHIFT) - 1
+
 # Multiplier of the polynomial hash of words (odd, hence invertible: distinct words rarely collide in
 # 64 bits). Words are hashed so that looking up stop words and comparing neighbouring lines' words needs
 # no Python string per word; skeletons are hashed with it too.
@@ -153,7 +167,7 @@ def _title_case(ch: str) -> bool:
 
 @cache
 def char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The two flag tables (kinds of character, case and class) and the lower-case code point of every
+    """The two flag tables (kinds of character; case and class) and the lower-case code point of every
     character (itself when lower() makes it several characters), indexed by code point."""
     chars = list(map(chr, range(0x10000)))
 
@@ -178,17 +192,41 @@ def char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         kinds[lo : hi + 1] |= F_CJK
     kinds[test(str.isspace)] |= F_SPACE
     kinds[test(str.isprintable)] |= F_PRINTABLE
-    case = np.zeros(0x10000, dtype=np.uint8)
+    for ch in MARK_CHARS:
+        kinds[ord(ch)] |= F_MARK
+    case = np.zeros(0x10000, dtype=np.uint16)
     case[np.fromiter(map(str.__ne__, map(str.lower, chars), chars), bool, 0x10000)] |= C_TO_LOWER
     case[np.fromiter(map(str.__ne__, map(str.upper, chars), chars), bool, 0x10000)] |= C_TO_UPPER
-    case[test(str.isalpha)] |= C_ALPHA
+    case[~test(str.isalpha)] |= C_NOT_ALPHA
     case[test(str.isupper)] |= C_UPPER
     case[test(str.islower) | test(_title_case)] |= C_NOT_UPPER
     case[test(str.isdecimal)] |= C_DECIMAL
     case[test(str.islower)] |= C_LOWER
+    bmp = np.arange(0x10000)
+    for bounds, flag in zip(regex_classes(), (C_RE_WORD, C_RE_DIGIT), strict=True):
+        case[np.searchsorted(bounds, bmp, side="right") % 2 == 1] |= flag
     lowered = map(str.lower, chars)
     lower = np.fromiter((ord(lo) if len(lo) == 1 else c for c, lo in enumerate(lowered)), np.uint64, 0x10000)
     return kinds, case, lower
+
+
+@cache
+def packed_char_table() -> np.ndarray:
+    """Every field of char_tables' three tables that the compiled pass reads, and each character's class
+    in a skeleton, in one int64 per code point (see SKELETON_SHIFT), so that the pass looks a character
+    up once."""
+    kinds, case, lower = char_tables()
+    skeleton_class = np.select(
+        [(case & C_NOT_ALPHA) == 0, (case & C_DECIMAL) != 0, (kinds & F_SPACE) != 0],
+        [np.where(case & C_UPPER, SK_UPPER, SK_LETTER), SK_DIGIT, SK_SPACE],
+        0,
+    )
+    return (
+        lower.astype(np.int64)
+        | skeleton_class.astype(np.int64) << SKELETON_SHIFT
+        | kinds.astype(np.int64) << KIND_SHIFT
+        | case.astype(np.int64) << CASE_SHIFT
+    )
 
 
 def word_hash(word: str) -> int:
@@ -215,9 +253,24 @@ def regex_classes() -> tuple[np.ndarray, np.ndarray]:
 
 
 @cache
-def stop_hashes(stops: frozenset[str]) -> np.ndarray:
-    """The sorted hashes of a language's stop words."""
-    return np.array(sorted(set(map(word_hash, stops))), dtype=np.uint64)
+def stop_table(stops: frozenset[str]) -> tuple[np.ndarray, np.uint64]:
+    """The hashes of a language's stop words as an open-addressing hash table, and the value that marks
+    its free slots (one no stop word hashes to): each hash lies in the slot _stop_slot gives it or in the
+    first free one after it, wrapping around. Three quarters of the slots or more are free, so that most
+    words are looked up in one probe: a page's words in a fourth of the time a binary search over the
+    sorted hashes took (2 µs against 8 on the median page)."""
+    hashes = sorted(set(map(word_hash, stops)))
+    free = min(set(range(len(hashes) + 1)) - set(hashes))
+    size = 2
+    while size < 4 * len(hashes):
+        size *= 2
+    table = np.full(size, free, dtype=np.uint64)
+    for h in hashes:
+        slot = _stop_slot(np.uint64(h), np.uint64(size - 1))
+        while table[slot] != free:
+            slot = (slot + 1) % size
+        table[slot] = h
+    return table, np.uint64(free)
 
 
 @cache
@@ -251,22 +304,38 @@ def line_shapes(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, stops: 
     A word is a run of non-space characters stripped of EDGE_PUNCT, when any character is left; a
     Chinese, Japanese or Korean character counts as a word too (those scripts put no spaces between
     words), and as a stop word when it is a one-character stop word of the language."""
-    kinds, case, lower = char_tables()
     shapes = LineShapes._make(
         _line_shapes(
             cp,
             starts,
             lengths,
-            kinds,
-            case,
-            lower,
-            stop_hashes(stops),
+            packed_char_table(),
+            *stop_table(stops),
             cjk_stop_chars(stops),
             *regex_classes(),
         )
     )
     shapes.features[:, LOG_COLUMNS] = np.log1p(shapes.features[:, LOG_COLUMNS])
     return shapes
+
+
+@njit(cache=True, nogil=True)
+def _stop_slot(h: np.uint64, mask: np.uint64) -> np.uint64:
+    """The slot of stop_table where the search for a word's hash starts: bits of the hash multiplied by a
+    large odd constant (Fibonacci hashing), so that neighbouring hashes spread over the table."""
+    return (h * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32) & mask
+
+
+@njit(cache=True, nogil=True)
+def _in_stop_table(table: np.ndarray, free: np.uint64, h: np.uint64) -> bool:
+    """Whether h is one of the hashes in stop_table (the value marking a free slot is none of them)."""
+    mask = np.uint64(len(table) - 1)
+    slot = _stop_slot(h, mask)
+    while table[slot] != free:
+        if table[slot] == h:
+            return True
+        slot = (slot + np.uint64(1)) & mask
+    return False
 
 
 @njit(cache=True, nogil=True)
@@ -279,6 +348,25 @@ def _in_sorted(table: np.ndarray, value: np.integer) -> bool:
         else:
             hi = mid
     return lo < len(table) and table[lo] == value
+
+
+@njit(cache=True, nogil=True)
+def _entry(table: np.ndarray, c: int) -> int:
+    """Code point c's entry in packed_char_table: beyond the Basic Multilingual Plane, that of U+FFFF
+    (no flag) with c as its own lower case."""
+    return table[c] if c <= 0xFFFF else (table[0xFFFF] & ~LOWER_MASK) | c
+
+
+@njit(cache=True, nogil=True)
+def _hash_and_flags(cp: np.ndarray, start: int, end: int, table: np.ndarray) -> tuple[np.uint64, int]:
+    """The hash of the characters cp[start:end] (see word_hash), and their case flags or-ed."""
+    h, power, flags = np.uint64(0), np.uint64(1), 0
+    for p in range(start, end):
+        t = _entry(table, cp[p])
+        h += np.uint64(t & LOWER_MASK) * power
+        power *= np.uint64(HASH_BASE)
+        flags |= t >> CASE_SHIFT
+    return h, flags
 
 
 @njit(cache=True, nogil=True)
@@ -302,15 +390,21 @@ def _line_shapes(
     cp: np.ndarray,
     starts: np.ndarray,
     lengths: np.ndarray,
-    kinds: np.ndarray,
-    case: np.ndarray,
-    lower: np.ndarray,
-    stop_hashes: np.ndarray,
+    table: np.ndarray,
+    stop_slots: np.ndarray,
+    free_slot: np.uint64,
     cjk_stops: np.ndarray,
     word_bounds: np.ndarray,
     digit_bounds: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """line_shapes' results as a tuple, LineShapes' fields in order."""
+    """line_shapes' results as a tuple, LineShapes' fields in order.
+
+    Most characters are letters inside a word, and the loop over a word's characters is kept to what
+    they need, so that the compiler keeps its few variables in registers: look the character up once
+    (see packed_char_table), add it to the skeleton when its class changes, or its flags into the word's
+    and add it to the word's hash. What only some characters need (F_COUNTED) waits behind one test of
+    their kind; spaces, which end words, are read by the loop over the line; and the words that end in
+    edge punctuation are hashed anew without it."""
     n = len(starts)
     features = np.zeros((n, len(SHAPE_FEATURES)))
     words_out = np.zeros(n)
@@ -324,80 +418,98 @@ def _line_shapes(
         start, length = starts[line], lengths[line]
         end = start + length
         digits = commas = separators = quotes = cjk = stops = 0
-        linkish = marked = any_upper = any_not_upper = False
+        linkish = False
         colon = -1
         skeleton, skeleton_power, previous_code = np.uint64(0), np.uint64(1), 0
-        # one pass over the characters and the words they make: runs of non-space characters, each
-        # stripped of its edge punctuation (the position past the line's end closes its last word)
         words = alpha = first_upper = camel = upper = word_chars = raw_words = 0
-        word_start = first = last = -1  # -1: not in a word; in one with no character kept yet
-        for p in range(start, end + 1):
-            c = cp[p] if p < end else 32
-            kind, flags = kinds[min(c, 0xFFFF)], case[min(c, 0xFFFF)]
-            if p < end:
-                code = _skeleton_code(c, kind, flags)
-                if p == start or code != previous_code:
+        line_flags = 0  # the flags of the line's characters but spaces, or-ed
+        p = start
+        while p < end:
+            # (cp is indexed by unsigned positions, which spares numba's test for a negative index)
+            t = _entry(table, cp[np.uint64(p)])
+            if (t >> KIND_SHIFT) & F_SPACE:
+                if previous_code != SK_SPACE:
+                    skeleton += np.uint64(SK_SPACE) * skeleton_power
+                    skeleton_power *= base
+                    previous_code = SK_SPACE
+                p += 1
+                continue
+            # a word, up to the next space: the characters from the first that is no edge punctuation on
+            # are hashed, and the flags of those after it or-ed (seen); rest or-s the flags of all the
+            # characters after the word's first, which say whether it is camel case (edge punctuation
+            # before the first character kept adds nothing to them: its one flag, C_NOT_ALPHA, is that
+            # of the word's first character)
+            word_start, word_first, rest = p, t >> CASE_SHIFT, 0
+            first, first_flags, seen, h, power = -1, 0, 0, np.uint64(0), np.uint64(0)
+            while p < end:
+                c = cp[np.uint64(p)]
+                t = _entry(table, c)
+                kind = t >> KIND_SHIFT
+                if kind & F_SPACE:
+                    break
+                code = (t >> SKELETON_SHIFT) & 7
+                if code == 0:
+                    code = c + SK_OTHER
+                if code != previous_code:
                     skeleton += np.uint64(code) * skeleton_power
                     skeleton_power *= base
                 previous_code = code
-            if not kind & F_SPACE:
-                digits += (kind & F_DIGIT) != 0
-                commas += (kind & F_COMMA) != 0
-                separators += (kind & F_SEP) != 0
-                quotes += (kind & F_QUOTE) != 0
-                if kind & F_CJK:
-                    cjk += 1
-                    stops += len(cjk_stops) > 0 and _in_sorted(cjk_stops, np.uint32(c))
-                marked |= (flags & C_ALPHA) == 0
-                any_upper |= (flags & C_UPPER) != 0
-                any_not_upper |= (flags & C_NOT_UPPER) != 0
-                if c == 58 and colon < 0:  # ":"
-                    colon = p - start
-                linkish |= (
-                    c == 64  # "@"
-                    or (c == 119 and _starts_with(cp, p, end, _WWW))
-                    or (c == 58 and _starts_with(cp, p, end, _SCHEME))
-                )
-                if word_start < 0:
-                    word_start, first, last = p, -1, -1
-                    to_upper = to_lower = False
-                # upper() changing any of the word's characters and lower() changing one past the first
-                # make it camel case
-                to_upper |= (flags & C_TO_UPPER) != 0
-                to_lower |= p > word_start and (flags & C_TO_LOWER) != 0
-                edge = (kind & F_EDGE) != 0
-                if first < 0 and not edge:
-                    first, h, power, seen = p, np.uint64(0), np.uint64(1), 0
+                if kind & F_COUNTED:
+                    digits += (kind & F_DIGIT) != 0
+                    commas += (kind & F_COMMA) != 0
+                    separators += (kind & F_SEP) != 0
+                    quotes += (kind & F_QUOTE) != 0
+                    cjk += (kind & F_CJK) != 0
+                    if c == 58 and colon < 0:  # ":"
+                        colon = p - start
+                    linkish |= (
+                        c == 64  # "@"
+                        or (c == 119 and _starts_with(cp, p, end, _WWW))
+                        or (c == 58 and _starts_with(cp, p, end, _SCHEME))
+                    )
+                flags = t >> CASE_SHIFT
                 if first >= 0:
-                    # what the characters from the first kept one on say, and the hash of them, as
-                    # they stand at the last kept one (edge punctuation after it is stripped)
-                    seen |= (flags ^ C_ALPHA) & (C_ALPHA | C_UPPER | C_NOT_UPPER)
-                    h += (lower[c] if c <= 0xFFFF else np.uint64(c)) * power
+                    seen |= flags
+                    h += np.uint64(t & LOWER_MASK) * power
                     power *= base
-                    if not edge:
-                        last, kept_hash, kept_seen = p, h, seen
-                continue
-            if word_start < 0:
-                continue
+                elif not kind & F_EDGE:
+                    first, first_flags, h, power = p, flags, np.uint64(t & LOWER_MASK), base
+                p += 1
             raw_words += 1
-            camel += to_upper and to_lower
             if first >= 0:
+                # edge punctuation that ends the word is stripped: what it follows is hashed anew (a
+                # tenth of the words end so, in a comma or a full stop)
+                last = p - 1
+                if (_entry(table, cp[last]) >> KIND_SHIFT) & F_EDGE:
+                    while (_entry(table, cp[last]) >> KIND_SHIFT) & F_EDGE:
+                        last -= 1
+                    h, kept = _hash_and_flags(cp, first, last + 1, table)
+                else:
+                    kept = first_flags | seen
                 words += 1
                 word_chars += last - first + 1
-                stops += _in_sorted(stop_hashes, kept_hash)
-                alpha += (kept_seen & C_ALPHA) == 0
-                first_upper += (case[min(cp[first], 0xFFFF)] & C_UPPER) != 0
-                upper += (kept_seen & C_UPPER) != 0 and (kept_seen & C_NOT_UPPER) == 0
-                hashes[n_hashes] = kept_hash
+                stops += _in_stop_table(stop_slots, free_slot, h)
+                alpha += (kept & C_NOT_ALPHA) == 0
+                first_upper += (first_flags & C_UPPER) != 0
+                upper += ((kept & C_UPPER) != 0) & ((kept & C_NOT_UPPER) == 0)
+                hashes[n_hashes] = h
                 hash_lines[n_hashes] = line
                 n_hashes += 1
-            word_start = -1
+                rest |= seen | (first_flags if first > word_start else 0)
+            # upper() changing any of the word's characters and lower() changing one past the first
+            # make it camel case (these tests are and-ed with &, which unlike "and" takes no branch)
+            word_flags = word_first | rest
+            camel += ((word_flags & C_TO_UPPER) != 0) & ((rest & C_TO_LOWER) != 0)
+            line_flags |= word_flags
+        if cjk and len(cjk_stops):
+            for p in range(start, end):
+                stops += _in_sorted(cjk_stops, cp[p])
         # the line's end, closing quotes and brackets aside
         stripped_end = end
-        while stripped_end > start and kinds[min(cp[stripped_end - 1], 0xFFFF)] & F_CLOSER:
+        while stripped_end > start and (_entry(table, cp[stripped_end - 1]) >> KIND_SHIFT) & F_CLOSER:
             stripped_end -= 1
         end_char = cp[stripped_end - 1] if stripped_end > start else 0
-        end_kind = kinds[min(end_char, 0xFFFF)] if stripped_end > start else 0
+        end_kind = _entry(table, end_char) >> KIND_SHIFT if stripped_end > start else 0
         sentence_end = (end_kind & F_SENTENCE_END) != 0
         # "…" or "..." ("[…]" and "[...]" have lost their bracket with the closers)
         truncated = end_char == 0x2026 or (
@@ -408,10 +520,11 @@ def _line_shapes(
         c1 = cp[start + 1] if length > 1 else 0
         c2 = cp[start + 2] if length > 2 else 0
         c3 = cp[start + 3] if length > 3 else 0
-        decimal0 = (case[min(c0, 0xFFFF)] & C_DECIMAL) != 0
-        decimal1 = (case[min(c1, 0xFFFF)] & C_DECIMAL) != 0
+        flags0 = _entry(table, c0) >> CASE_SHIFT
+        decimal0 = (flags0 & C_DECIMAL) != 0
+        decimal1 = ((_entry(table, c1) >> CASE_SHIFT) & C_DECIMAL) != 0
         bullet = (
-            ((kinds[min(c0, 0xFFFF)] & F_BULLET) != 0 and c1 == 32)
+            (((_entry(table, c0) >> KIND_SHIFT) & F_BULLET) != 0 and c1 == 32)
             or (decimal0 and (c1 == 46 or c1 == 41) and c2 == 32)
             or (decimal0 and decimal1 and (c2 == 46 or c2 == 41) and c3 == 32)
         )
@@ -435,7 +548,7 @@ def _line_shapes(
         row[CAMEL] = camel
         row[SEPARATORS] = separators
         row[LINKISH] = linkish
-        row[ALL_CAPS] = any_upper and not any_not_upper
+        row[ALL_CAPS] = (line_flags & C_UPPER) != 0 and (line_flags & C_NOT_UPPER) == 0
         row[COMMAS_PER_WORD] = commas / safe_words
         row[MEAN_WORD_LEN] = word_chars / safe_words / 10.0
         row[PUNCT_RATIO] = (n_chars - word_chars - raw_words + 1) / n_chars
@@ -443,44 +556,49 @@ def _line_shapes(
         row[PROSE_LIKE] = n_words >= 10 and stop_ratio >= 0.15
         row[LONG_PROSE] = n_words >= 25 and sentence_end
         row[QUOTE] = quotes > 0
-        row[STARTS_LOWER] = (case[min(c0, 0xFFFF)] & C_LOWER) != 0
+        row[STARTS_LOWER] = (flags0 & C_LOWER) != 0
         row[CJK_RATIO] = cjk / n_chars
         row[CAPS_WORDS] = upper / safe_alpha
         row[ENDS_COLON] = last_char == 58
         row[HEAD_COLON] = 0 <= colon < HEAD_COLON_CHARS and colon < length - 1
         row[ENDS_PAREN] = last_char == 41
         if digits and length < DATE_LINE_MAX_CHARS:
-            row[DATE_SHAPE], row[CLOCK], row[YEAR] = _date_shapes(cp, start, end, word_bounds, digit_bounds)
+            row[DATE_SHAPE], row[CLOCK], row[YEAR] = _date_shapes(
+                cp, start, end, table, word_bounds, digit_bounds
+            )
         words_out[line] = n_words
-        marked_out[line] = marked
+        marked_out[line] = (line_flags & C_NOT_ALPHA) != 0
         skeletons[line] = skeleton
     return features, words_out, marked_out, skeletons, hashes[:n_hashes], hash_lines[:n_hashes]
 
 
 @njit(cache=True, nogil=True)
-def _in_class(bounds: np.ndarray, c: int) -> bool:
-    """Whether code point c is in the class of these bounds (see regex_classes)."""
+def _in_class(table: np.ndarray, flag: int, bounds: np.ndarray, c: int) -> bool:
+    """Whether code point c is in the class of these bounds (see regex_classes): in the Basic
+    Multilingual Plane, whether its entry in packed_char_table has that class's flag."""
+    if c <= 0xFFFF:
+        return ((table[c] >> CASE_SHIFT) & flag) != 0
     return np.searchsorted(bounds, c, side="right") % 2 == 1
 
 
 @njit(cache=True, nogil=True)
-def _digit_run(cp: np.ndarray, p: int, end: int, digit_bounds: np.ndarray) -> int:
+def _digit_run(cp: np.ndarray, p: int, end: int, table: np.ndarray, digit_bounds: np.ndarray) -> int:
     """How many digits (``\\d``) follow one another from position p of a line ending at end."""
     q = p
-    while q < end and _in_class(digit_bounds, cp[q]):
+    while q < end and _in_class(table, C_RE_DIGIT, digit_bounds, cp[q]):
         q += 1
     return q - p
 
 
 @njit(cache=True, nogil=True)
-def _word_ends(cp: np.ndarray, p: int, end: int, word_bounds: np.ndarray) -> bool:
+def _word_ends(cp: np.ndarray, p: int, end: int, table: np.ndarray, word_bounds: np.ndarray) -> bool:
     """Whether a word ends before position p of a line ending at end (``\\b`` after a word character)."""
-    return p == end or not _in_class(word_bounds, cp[p])
+    return p == end or not _in_class(table, C_RE_WORD, word_bounds, cp[p])
 
 
 @njit(cache=True, nogil=True)
 def _date_shapes(
-    cp: np.ndarray, start: int, end: int, word_bounds: np.ndarray, digit_bounds: np.ndarray
+    cp: np.ndarray, start: int, end: int, table: np.ndarray, word_bounds: np.ndarray, digit_bounds: np.ndarray
 ) -> tuple[bool, bool, bool]:
     """Whether the line cp[start:end] holds a date written in figures ("2023-06-18", "18/06/2023",
     "6.18.23"), a clock time ("10:24", "9h30") and a year from 1900 to 2099, each standing alone: a match
@@ -493,28 +611,30 @@ def _date_shapes(
     the feature stage's time."""
     date = clock = year = False
     for s in range(start, end):
-        if not _in_class(digit_bounds, cp[s]) or (s > start and _in_class(word_bounds, cp[s - 1])):
+        if not _in_class(table, C_RE_DIGIT, digit_bounds, cp[s]) or (
+            s > start and _in_class(table, C_RE_WORD, word_bounds, cp[s - 1])
+        ):
             continue
-        run = _digit_run(cp, s, end, digit_bounds)
+        run = _digit_run(cp, s, end, table, digit_bounds)
         after = s + run  # where the run ends
         separator = cp[after] if after < end else 0
         # a year: "19" or "20" and two digits, ending the word
         if run == 4 and ((cp[s] == 49 and cp[s + 1] == 57) or (cp[s] == 50 and cp[s + 1] == 48)):
-            year |= _word_ends(cp, after, end, word_bounds)
+            year |= _word_ends(cp, after, end, table, word_bounds)
         # a clock time: one or two digits, ":", "h" or ".", two digits ending the word
         if run <= 2 and (separator == 58 or separator == 104 or separator == 46):
-            clock |= _digit_run(cp, after + 1, end, digit_bounds) == 2 and _word_ends(
-                cp, after + 3, end, word_bounds
+            clock |= _digit_run(cp, after + 1, end, table, digit_bounds) == 2 and _word_ends(
+                cp, after + 3, end, table, word_bounds
             )
         # a date: four digits, or one or two, then "-", "/" or "." and one or two digits, that again, and
         # one or two digits (after four) or two to four (after one or two) ending the word
         if (run == 4 or run <= 2) and _date_separator(separator):
-            middle = _digit_run(cp, after + 1, end, digit_bounds)
+            middle = _digit_run(cp, after + 1, end, table, digit_bounds)
             second = after + 1 + middle
             if 1 <= middle <= 2 and second < end and _date_separator(cp[second]):
-                last = _digit_run(cp, second + 1, end, digit_bounds)
+                last = _digit_run(cp, second + 1, end, table, digit_bounds)
                 fits = 1 <= last <= 2 if run == 4 else 2 <= last <= 4
-                date |= fits and _word_ends(cp, second + 1 + last, end, word_bounds)
+                date |= fits and _word_ends(cp, second + 1 + last, end, table, word_bounds)
     return date, clock, year
 
 
@@ -522,15 +642,3 @@ def _date_shapes(
 def _date_separator(c: int) -> bool:
     """ "-", "/" or "."."""
     return c == 45 or c == 47 or c == 46
-
-
-@njit(cache=True, nogil=True)
-def _skeleton_code(c: int, kind: int, flags: int) -> int:
-    """A character's class in a line's skeleton (see LineShapes.skeleton)."""
-    if flags & C_ALPHA:
-        return SK_UPPER if flags & C_UPPER else SK_LETTER
-    if flags & C_DECIMAL:
-        return SK_DIGIT
-    if kind & F_SPACE:
-        return SK_SPACE
-    return c + SK_OTHER
