@@ -127,8 +127,7 @@ C_TO_LOWER, C_TO_UPPER, C_NOT_ALPHA, C_UPPER, C_NOT_UPPER, C_DECIMAL, C_LOWER, C
     1 << k for k in range(9)
 )
 # The kinds of character that the compiled pass counts or looks at one by one (F_MARK: the colon and the
-# characters that may start a link mark, "@" and the "w" of "www."), which the letters of most words are
-# not: one test of the kind passes them by.
+# characters that may start a link mark, "@" and the "w" of "www."), which most words hold none of.
 F_COUNTED = F_DIGIT | F_COMMA | F_SEP | F_QUOTE | F_CJK | F_MARK
 MARK_CHARS = ":@w"
 
@@ -402,9 +401,9 @@ def _line_shapes(
     Most characters are letters inside a word, and the loop over a word's characters is kept to what
     they need, so that the compiler keeps its few variables in registers: look the character up once
     (see packed_char_table), add it to the skeleton when its class changes, or its flags into the word's
-    and add it to the word's hash. What only some characters need (F_COUNTED) waits behind one test of
-    their kind; spaces, which end words, are read by the loop over the line; and the words that end in
-    edge punctuation are hashed anew without it."""
+    and add it to the word's hash. What only some characters need (F_COUNTED) is read after the word,
+    in the words that hold such characters; spaces, which end words, are read by the loop over the line;
+    and the words that end in edge punctuation are hashed anew without it."""
     n = len(starts)
     features = np.zeros((n, len(SHAPE_FEATURES)))
     words_out = np.zeros(n)
@@ -441,6 +440,7 @@ def _line_shapes(
             # of the word's first character)
             word_start, word_first, rest = p, t >> CASE_SHIFT, 0
             first, first_flags, seen, h, power = -1, 0, 0, np.uint64(0), np.uint64(0)
+            kinds = 0  # the kinds of the word's characters, or-ed
             while p < end:
                 c = cp[np.uint64(p)]
                 t = _entry(table, c)
@@ -454,19 +454,7 @@ def _line_shapes(
                     skeleton += np.uint64(code) * skeleton_power
                     skeleton_power *= base
                 previous_code = code
-                if kind & F_COUNTED:
-                    digits += (kind & F_DIGIT) != 0
-                    commas += (kind & F_COMMA) != 0
-                    separators += (kind & F_SEP) != 0
-                    quotes += (kind & F_QUOTE) != 0
-                    cjk += (kind & F_CJK) != 0
-                    if c == 58 and colon < 0:  # ":"
-                        colon = p - start
-                    linkish |= (
-                        c == 64  # "@"
-                        or (c == 119 and _starts_with(cp, p, end, _WWW))
-                        or (c == 58 and _starts_with(cp, p, end, _SCHEME))
-                    )
+                kinds |= kind
                 flags = t >> CASE_SHIFT
                 if first >= 0:
                     seen |= flags
@@ -476,6 +464,23 @@ def _line_shapes(
                     first, first_flags, h, power = p, flags, np.uint64(t & LOWER_MASK), base
                 p += 1
             raw_words += 1
+            # the characters counted one by one, in the words that hold any (a sixth of them)
+            if kinds & F_COUNTED:
+                for q in range(word_start, p):
+                    c = cp[q]
+                    kind = _entry(table, c) >> KIND_SHIFT
+                    digits += (kind & F_DIGIT) != 0
+                    commas += (kind & F_COMMA) != 0
+                    separators += (kind & F_SEP) != 0
+                    quotes += (kind & F_QUOTE) != 0
+                    cjk += (kind & F_CJK) != 0
+                    if c == 58 and colon < 0:  # ":"
+                        colon = q - start
+                    linkish |= (
+                        c == 64  # "@"
+                        or (c == 119 and _starts_with(cp, q, end, _WWW))
+                        or (c == 58 and _starts_with(cp, q, end, _SCHEME))
+                    )
             if first >= 0:
                 # edge punctuation that ends the word is stripped: what it follows is hashed anew (a
                 # tenth of the words end so, in a comma or a full stop)
