@@ -27,7 +27,7 @@ from functools import cache, cached_property
 from itertools import compress, islice, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 from numba import njit
@@ -141,18 +141,20 @@ def segment(raw: str) -> list[Block]:
     for i in np.flatnonzero(untidy).tolist():
         stripped[i] = _tidied(stripped[i])
     stripped.append("")  # so that the first line's predecessor and the last line's successor are blank
-    blocks = []
+    rows = []  # the blocks' fields
     for i, text in enumerate(stripped):
         if not text:
             continue
         if len(text) <= LONG_LINE_CHARS:
-            blocks.append(Block(i, text, not stripped[i - 1], not stripped[i + 1]))
+            rows.append((i, text, not stripped[i - 1], not stripped[i + 1]))
             continue
         pieces = _pieces(text)
         last = len(pieces) - 1
         for k, piece in enumerate(pieces):
-            blocks.append(Block(i, piece, k > 0 or not stripped[i - 1], k < last or not stripped[i + 1]))
-    return blocks
+            rows.append((i, piece, k > 0 or not stripped[i - 1], k < last or not stripped[i + 1]))
+    # made blocks by tuple.__new__, which is what Block(...) does after a call to a Python function: a
+    # page's ~170 blocks in a third of the time
+    return cast(list[Block], list(map(tuple.__new__, repeat(Block), rows)))
 
 
 def _tidied(line: str) -> str:
