@@ -224,15 +224,16 @@ def shape_reasons(blocks: list[Block], features: np.ndarray) -> list[str]:
     features (``features``, columns as in LOCAL_FEATURES), so that the text of only the few lines with a
     digit is looked at: most lines of a page are dropped, and naming each by its text took a tenth of
     text mode's time."""
-    reasons = np.full(len(blocks), "classifier", dtype=object)
+    reasons = ["classifier"] * len(blocks)
     teaser = features[:, TRUNCATED] > 0
     dated = (features[:, DIGIT_RATIO] > 0) & (features[:, FINAL_STOP] == 0) & ~teaser
     for i in np.flatnonzero(dated).tolist():
         text = blocks[i].text
         if text.count(" ") < TIMESTAMP_MAX_WORDS and "©" not in text:
             reasons[i] = "timestamp"
-    reasons[teaser] = "teaser"
-    return reasons.tolist()  # type: ignore[no-any-return]
+    for i in np.flatnonzero(teaser).tolist():
+        reasons[i] = "teaser"
+    return reasons
 
 
 def _in_list_of_figures(blocks: list[Block], kept: np.ndarray) -> bool:
