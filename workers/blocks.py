@@ -1192,11 +1192,11 @@ class BlockModel:
 def load_model(path: Path = MODEL_PATH) -> BlockModel:
     """The shipped model, read once per process. The character tables, py3langid's model and the
     compiled loops it needs are made ready with it, by segmenting a page of two lines and computing its
-    language, features and keep decisions: compiling them takes about two seconds, or a tenth of one when
-    numba's on-disk cache holds them, which the first page a process extracts would otherwise pay."""
+    language, features (with a stop word, which builds the stop-word table), scores and keep decisions:
+    compiling the loops takes some fifteen seconds, or one when numba's on-disk cache holds them, which
+    the first page a process extracts would otherwise pay."""
+    model = BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))
     page = segment("Ready.\n\nReady.")
     detect_language(page)
-    block_features(page, frozenset())
-    model = BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))
-    model.smoothing.keep(np.zeros(len(page)), page)
+    model.smoothing.keep(model.score(page, frozenset({"ready"})).scores, page)
     return model
