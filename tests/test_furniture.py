@@ -15,17 +15,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workers.blocks import LETTERS, Block, block_features, detect_language, final_stop, segment, stop_words
+from workers.blocks import (
+    LETTERS,
+    LOCAL_FEATURES,
+    Block,
+    block_features,
+    detect_language,
+    final_stop,
+    segment,
+    stop_words,
+)
 from workers.furniture import (
     _COMMON_PUNCTUATION,
     _CREDIT_WORD,
-    _CREDIT_WORD_OPENINGS,
-    _CREDIT_WORD_PIECE,
     _PHOTO_LABEL,
+    ALPHABETICAL_LIST_WORDS,
+    ASK_WORD_LIST,
+    MAY_CREDIT,
+    MAY_GLUE,
+    MAY_NAME_AGENCY,
+    WORD_LIST,
     _glued_at,
-    _lines_holding,
+    _words_in_order,
     alphabetical_list,
     furniture,
+    line_marks,
     photo_credit,
     photo_credits,
 )
@@ -81,7 +95,7 @@ def test_photo_credits_finds_the_lines_photo_credit_takes_for_credits() -> None:
     for blocks, features in _pages_with_features():
         texts = [b.text for b in blocks]
         expected = [i for i, text in enumerate(texts) if photo_credit(text)]
-        assert photo_credits(texts, features) == expected
+        assert photo_credits(texts, line_marks(texts, features)) == expected
         found += len(expected)
     assert found >= 20
 
@@ -104,11 +118,15 @@ def _spellings(word: str) -> list[str]:
 def test_every_case_of_a_credit_word_holds_a_credit_piece_and_opens_a_label() -> None:
     words = _credit_word_letters()
     assert {"photo", "фото", "immagine", "crédito", "bild"} <= set(words)
-    for word in words:
-        for spelling in _spellings(word):
-            assert re.fullmatch(_CREDIT_WORD, spelling), spelling
-            assert _CREDIT_WORD_PIECE.search(spelling.lower()), spelling
-            assert spelling[:2] in _CREDIT_WORD_OPENINGS, spelling
+    spellings = [spelling for word in words for spelling in _spellings(word)]
+    for spelling in spellings:
+        assert re.fullmatch(_CREDIT_WORD, spelling), spelling
+    # after a colon, a credit word is looked for anywhere in the line; at its start, only after its first
+    # two letters are found to open a credit word
+    marks = _marks_asking_everything([f"{spelling}: Jane Roe" for spelling in spellings])
+    assert all(marks.get(i, 0) & MAY_CREDIT for i in range(len(spellings)))
+    marks = _marks_asking_everything([f"{spelling} caption" for spelling in spellings])
+    assert all(marks.get(i, 0) & MAY_CREDIT for i in range(len(spellings)))
 
 
 def _credit_word_letters() -> list[str]:
@@ -123,33 +141,10 @@ def _credit_word_letters() -> list[str]:
 
 
 def test_a_photo_label_opens_with_a_credit_word() -> None:
+    openings = _credit_word_openings()
     for line in CREDIT_LINES:
         if _PHOTO_LABEL.match(line):
-            assert line[:2] in _CREDIT_WORD_OPENINGS
-
-
-def _lines_holding_plainly(texts: list[str], marks: tuple[str, ...]) -> set[int]:
-    return {i for i, text in enumerate(texts) if any(mark in text for mark in marks)}
-
-
-@pytest.mark.parametrize("marks", [(":", "...", "…"), ("via",)])
-def test_lines_holding_finds_every_line_with_a_mark(marks: tuple[str, ...]) -> None:
-    texts = [
-        "Photo: AFP",
-        "Wait.",
-        "..",
-        "Credit... Jane Roe",
-        "via",
-        "v",
-        "ia",
-        "Trivia night",
-        "nothing here",
-    ]
-    ends = list(np.cumsum([len(t) for t in texts]))
-    holding = _lines_holding("".join(texts), ends, marks)
-    # a mark found across two lines ("." + ".." makes "...", "v" + "ia" makes "via") adds a line, never
-    # loses one
-    assert _lines_holding_plainly(texts, marks) <= holding <= _lines_holding_plainly(texts, marks) | {1, 5}
+            assert line[:2] in openings
 
 
 def _alphabetical_list_plainly(text: str) -> bool:
@@ -210,15 +205,20 @@ def _glued_at_plainly(text: str) -> list[str]:
     return words
 
 
+GLUED_LINES = [
+    "Title Run Here NowDenny Hamlin wins the race at last",
+    "Title Run HereNow Denny wins the race",  # four spaces after the junction, six in all
+    "Big Stock Car RaceThe driver won a b c",
+    "One TwoThree four five six seven",
+    "A\u00a0B\u00a0C DoneThen one two three four",
+    "a b c d e f g h i j k l m n o p q r s t uvWord one two three four",  # 20 spaces before
+    "ab cd ef Gh IjKl m n o p",
+]
+
+
 def test_glued_at_finds_the_junctions_of_its_plain_definition() -> None:
     lines = [text for blocks, _ in _pages_with_features() for text in (b.text for b in blocks)]
-    lines += [
-        "Title Run Here NowDenny Hamlin wins the race at last",
-        "Title Run HereNow Denny wins the race",  # four spaces after the junction, six in all
-        "Big Stock Car RaceThe driver won a b c",
-        "One TwoThree four five six seven",
-        "A\u00a0B\u00a0C DoneThen one two three four",
-    ]
+    lines += GLUED_LINES
     assert sum(map(bool, map(_glued_at_plainly, lines))) >= 2
     for line in lines:
         assert _glued_at(line) == _glued_at_plainly(line), line
@@ -227,3 +227,121 @@ def test_glued_at_finds_the_junctions_of_its_plain_definition() -> None:
 def test_furniture_on_a_page_without_furniture_finds_none() -> None:
     blocks = [Block(0, "Night buses will run to the northern suburbs from May.", True, True)] * 2
     assert furniture(blocks, block_features(blocks, frozenset())) == {}
+
+
+def test_only_dotted_capital_i_lowers_to_several_characters() -> None:
+    """What _holds_credit_piece and _entry take for granted about lower()."""
+    assert [c for c in range(0x10000) if len(chr(c).lower()) != 1] == [0x130]
+    beyond = (chr(c) for c in range(0x10000, sys.maxunicode + 1))
+    assert all(len(lower := ch.lower()) == 1 and ord(lower) > 0xFFFF for ch in beyond)
+
+
+# The plain definition of the credit word pieces line_marks looks for (_holds_credit_piece): what a line
+# lower-cased holds when _CREDIT_WORD can match in it, in whatever case: a piece of each credit word whose
+# letters lower() folds as re's case-insensitive matching does ("mag" of "image" and "immagine", "ctur" of
+# "picture", "cred" of "credit" and "credito"), "bild" with each "i" re accepts ("İ" lowers to "i" and a
+# combining dot, "ı" stays), and the "ф" of "фото" (whose "о" and "т" re also accepts as "ᲂ", "ᲄ" and
+# "ᲅ", which lower() leaves).
+_CREDIT_WORD_PIECE = re.compile("photo|foto|ф|mag|b(?:i\u0307?|ı)ld|ctur|cr[eé]d")
+
+
+@cache
+def _credit_word_openings() -> frozenset[str]:
+    """The first two letters of the credit words in every case re's case-insensitive matching accepts."""
+    return frozenset(spelling for word in _credit_word_letters() for spelling in _spellings(word[:2]))
+
+
+def _may_credit_plainly(text: str) -> bool:
+    may_end_in_credit = text[-1] == ")" or (
+        text[-1] not in ".!?" and (":" in text or "..." in text or "…" in text)
+    )
+    may_open_with_label = text[:2] in _credit_word_openings()
+    return (may_end_in_credit or may_open_with_label) and _CREDIT_WORD_PIECE.search(text.lower()) is not None
+
+
+def _marks_asking_everything(lines: list[str]) -> dict[int, int]:
+    """line_marks of lines that the feature matrix says do not end like a sentence, have enough words for a
+    word list and a camel-cased word: each is read by every rule."""
+    features = np.zeros((len(lines), len(LOCAL_FEATURES)))
+    features[:, LOCAL_FEATURES.index("log_words")] = np.log1p(ALPHABETICAL_LIST_WORDS)
+    features[:, LOCAL_FEATURES.index("camel")] = 1.0
+    return line_marks(lines, features)
+
+
+MARKED_LINES = [
+    "Bİld: Jane Roe",
+    "Bi\u0307ld: Jane Roe",
+    "Bi\u0307\u0307ld: Jane Roe",
+    "BıLD: Jane Roe",
+    "Ѳото: Jane Roe",
+    "ФОТО: Jane Roe",
+    "CRÉDITO: Jane Roe",
+    "CRE\u0301DITO: Jane Roe",
+    "The depot at night (PİCTURE Jane Roe)",
+    "The 😀 depot at night (Picture: Jane Roe)",
+    "Photo",
+    "Ph",
+    ")",
+    "via",
+    "vi",
+    "Trivia night",
+    "Big Stock Car RaceThe driver won a b c",
+    "Big 😀 Stock Car RaceThe driver won a b c d",
+    "𝐁ig 𝐬tock 𝐜ar RaceThe driver won a b c d",
+    "Alpha Beta Delta Epsilon Eta Gamma Iota Kappa 😀",
+    "Ϲ Ϲa Ϲb Ϲc Ϲd Ϲe Ϲf Ϲg",  # lunate sigmas: casefold() as lower()
+    "ſa ſb ſc sd se sf sg sh",  # "ſ" folds to "s" and lower() keeps it
+    "µa µb µc µd µe µf µg µh",  # "µ" folds to "μ"
+    "Abend Bühne Dorf Strasse Straße Tag Uhr Zeit",  # "ß" folds to "ss": the two words are equal
+    "b a, c a, d a, e a, f a, g a, h a, i a",  # a list of tags in order, its words not
+    "Alpha Alpha Beta Delta Gamma Iota Kappa Lambda",
+    "Alpha Beta Delta_Aaa Gamma Iota Kappa Lambda Mu",  # "_" parts words
+    "A B C D E F G H I J K L M N O P Q R S T UvwWord one two three four",  # 20 spaces before
+]
+
+
+def test_line_marks_read_each_line_as_the_rules_do() -> None:
+    lines = [text for blocks, _ in _pages_with_features() for text in (b.text for b in blocks)]
+    lines += WORD_LISTS + GLUED_LINES + MARKED_LINES
+    marks = _marks_asking_everything(lines)
+    for i, line in enumerate(lines):
+        mark = marks.get(i, 0)
+        assert bool(mark & MAY_CREDIT) == _may_credit_plainly(line), line
+        assert bool(mark & MAY_NAME_AGENCY) == ("|" in line or "/" in line or "via" in line), line
+        if not final_stop(line):
+            word_list = bool(mark & WORD_LIST) or bool(mark & ASK_WORD_LIST and _words_in_order(line))
+            assert word_list == _alphabetical_list_plainly(line), line
+        if mark & ASK_WORD_LIST:
+            assert line.count(",") >= 7 or _unfolded(line), line
+        glued = bool(_glued_at_plainly(line))
+        assert bool(mark & MAY_GLUE) == glued or (mark & MAY_GLUE and max(line) > "\uffff"), line
+    assert sum(bool(mark & WORD_LIST) for mark in marks.values()) >= 6
+    assert sum(bool(mark & MAY_GLUE) for mark in marks.values()) >= 4
+    assert sum(bool(mark & MAY_CREDIT) for mark in marks.values()) >= 30
+
+
+def _unfolded(line: str) -> bool:
+    """Whether line holds a character beyond the Basic Multilingual Plane or a letter that casefold() makes
+    several characters: the lines line_marks leaves to _words_in_order."""
+    return any(ch > "\uffff" or (ch.isalpha() and len(ch.casefold()) > 1) for ch in line)
+
+
+def test_line_marks_read_only_the_lines_the_feature_matrix_picks() -> None:
+    for blocks, features in _pages_with_features():
+        texts = [b.text for b in blocks]
+        marks = line_marks(texts, features)
+        unended = features[:, LOCAL_FEATURES.index("final_stop")] == 0
+        wordy = features[:, LOCAL_FEATURES.index("log_words")] >= np.log1p(ALPHABETICAL_LIST_WORDS)
+        camel = features[:, LOCAL_FEATURES.index("camel")] > 0
+        for i, text in enumerate(texts):
+            mark = marks.get(i, 0)
+            assert bool(mark & MAY_NAME_AGENCY) == (
+                unended[i] and ("|" in text or "/" in text or "via" in text)
+            )
+            assert not mark & (WORD_LIST | ASK_WORD_LIST) or (unended[i] and wordy[i])
+            assert not mark & MAY_GLUE or camel[i]
+
+
+def test_line_marks_refuses_a_line_with_a_newline() -> None:
+    with pytest.raises(ValueError, match="newline"):
+        _marks_asking_everything(["one\ntwo", "three"])

@@ -10,29 +10,31 @@ Each rule here is a shape that no sentence of an article has, checked on the dev
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from itertools import accumulate, compress
+from collections.abc import Sequence
+from functools import cache
+from itertools import compress
 from operator import attrgetter, gt, itemgetter
 
 import numpy as np
+from numba import njit
 
 from workers.blocks import LETTERS, LOCAL_FEATURES, Block, final_stop, has_digit
+from workers.line_features import C_LOWER, C_RE_DIGIT, C_RE_WORD, F_SPACE, char_tables
 
 # Columns of the feature matrix that the rules read.
 _FINAL_STOP = LOCAL_FEATURES.index("final_stop")
 _LOG_WORDS = LOCAL_FEATURES.index("log_words")
 _REPEATED = LOCAL_FEATURES.index("repeated")
 _CAMEL = LOCAL_FEATURES.index("camel")
-_ENDS_PAREN = LOCAL_FEATURES.index("ends_paren")
-_SEPARATORS = LOCAL_FEATURES.index("separators")
 
 # An alphabetical word list (alphabetical_list): at least this many words, this share of neighbouring
 # pairs in order (a list's entry may hold two words, "Defesa Civil").
 ALPHABETICAL_LIST_WORDS = 8
 ALPHABETICAL_SHARE = 0.9
 ALPHABETICAL_LIST_TAGS = 8
+# The feature matrix's log_words of a line of ALPHABETICAL_LIST_WORDS words.
+_WORD_LIST_LOG_WORDS = np.log1p(ALPHABETICAL_LIST_WORDS)
 # ASCII text's bytes as alphabetical_list reads its words: letters lower-cased (an ASCII letter's
 # casefold()) and every other character a space, so that split() yields the words LETTERS finds ([^\W\d_]
 # is [A-Za-z] in ASCII), folded; a line of prose is read so in half the time LETTERS and casefold() take.
@@ -90,21 +92,20 @@ def _words_in_order(text: str) -> bool:
 _GLUE = re.compile(r"[A-Z](?<=[a-z]{2}[A-Z])")
 
 
-def glued_teasers(blocks: list[Block], camel: np.ndarray) -> list[int]:
-    """Blocks where a teaser's headline runs into its summary ("...Title RunDenny Hamlin's ..."): a
-    scraper that flattens a list of story cards drops the break between the two. The junction is a
-    lower-case letter followed by an upper-case one inside a word the page has once, after at least
-    three mostly capitalised words and before at least five more; a camel-cased name in an article
-    ("MacBook", "CarMax") mostly recurs on its page, or stands in no list of such lines. Only a list
-    counts: GLUED_TEASERS_MIN on one page, each within GLUED_TEASERS_GAP blocks of another (no page of
-    the 790 dev articles' own text has more than two such lines, and an article's two stay in it when a
-    teaser list sits beside it). ``camel`` flags the blocks that have a word with a capital after its
-    first letter and a small letter (the feature matrix's camel column): only they can hold a junction,
-    and only they are searched for one."""
-    shaped = {i: words for i in camel.nonzero()[0].tolist() if (words := _glued_at(blocks[i].text))}
+def glued_teasers(texts: list[str], marks: dict[int, int]) -> list[int]:
+    """Lines (a page's ``texts``) where a teaser's headline runs into its summary ("...Title RunDenny
+    Hamlin's ..."): a scraper that flattens a list of story cards drops the break between the two. The
+    junction is a lower-case letter followed by an upper-case one inside a word the page has once, after
+    at least three mostly capitalised words and before at least five more; a camel-cased name in an
+    article ("MacBook", "CarMax") mostly recurs on its page, or stands in no list of such lines. Only a
+    list counts: GLUED_TEASERS_MIN on one page, each within GLUED_TEASERS_GAP blocks of another (no page
+    of the 790 dev articles' own text has more than two such lines, and an article's two stay in it when
+    a teaser list sits beside it). Only the lines line_marks marks MAY_GLUE (none on most pages) are
+    searched for a junction."""
+    shaped = {i: words for i, mark in marks.items() if mark & MAY_GLUE and (words := _glued_at(texts[i]))}
     if len(shaped) < GLUED_TEASERS_MIN:
         return []
-    page = "\n".join(b.text for b in blocks)
+    page = "\n".join(texts)
     found = [i for i, words in shaped.items() if any(page.count(word) == 1 for word in words)]
     listed = [i for i in found if any(0 < abs(i - j) <= GLUED_TEASERS_GAP for j in found)]
     return listed if len(listed) >= GLUED_TEASERS_MIN else []
@@ -221,70 +222,17 @@ def _credit_after_caption(text: str) -> bool:
     return m is not None and m[2][0].isupper() and any(word[0].islower() for word in text[: m.end(1)].split())
 
 
-# What a line lower-cased holds when _CREDIT_WORD can match in it, in whatever case: a piece of each
-# credit word whose letters lower() folds as re's case-insensitive matching does ("mag" of "image" and
-# "immagine", "ctur" of "picture", "cred" of "credit" and "credito"), "bild" with each "i" re accepts
-# ("İ" lowers to "i" and a combining dot, "ı" stays), and the "ф" of "фото" (whose "о" and "т" re also
-# accepts as "ᲂ", "ᲄ" and "ᲅ", which lower() leaves).
-_CREDIT_WORD_PIECE = re.compile("photo|foto|ф|mag|b(?:i\u0307?|ı)ld|ctur|cr[eé]d")
-# The first two letters of the credit words in every case re's case-insensitive matching accepts (it
-# pairs "i" with "İ" and "ı", and Cyrillic "о" with "ᲂ"): a line _PHOTO_LABEL matches opens with one.
-_CASES = {"i": "iIİı", "о": "оОᲂ"}
-_CREDIT_WORD_OPENINGS = frozenset(
-    a + b
-    for first, second in ("ph", "fo", "фо", "im", "bi", "pi", "cr")
-    for a in _CASES.get(first, first + first.upper())
-    for b in _CASES.get(second, second + second.upper())
-)
-_CREDIT_WORD_INITIALS = frozenset(opening[0] for opening in _CREDIT_WORD_OPENINGS)
-
-
-def photo_credits(texts: list[str], features: np.ndarray) -> list[int]:
-    """The lines (a page's ``texts``, with its feature matrix) that photo_credit takes for a credit or a
-    picture's label. Its two halves are asked only about the lines that each can accept, found for the
-    whole page at once, which spares them about 29 lines in 30: _credit_or_label about those that end in
-    ")" (the feature matrix's ends_paren column), or hold a colon or an ellipsis and do not end in ".",
-    "!" or "?", or open with a credit word's first two letters, and that hold a credit word
-    (_CREDIT_WORD_PIECE); _agency_credit about those that do not end like a sentence and hold a bar or a
-    slash (the separators column counts them) or "via"."""
-    # joined without separators, so that each line's end is a sum of lengths: a mark found across two
-    # lines only asks about one more line
-    page = "".join(texts)
-    line_ends = list(accumulate(map(len, texts)))
-    may_end_in_credit = {
-        i for i in _lines_holding(page, line_ends, (":", "...", "…")) if texts[i][-1] not in ".!?"
-    }
-    may_end_in_credit.update(features[:, _ENDS_PAREN].nonzero()[0].tolist())
-    may_open_with_label = (
+def photo_credits(texts: list[str], marks: dict[int, int]) -> list[int]:
+    """The lines (a page's ``texts``, with their line_marks) that photo_credit takes for a credit or a
+    picture's label. Its two halves are asked only about the lines that each can accept, which spares
+    them about 29 lines in 30: _credit_or_label about those marked MAY_CREDIT, _agency_credit about those
+    marked MAY_NAME_AGENCY."""
+    return [
         i
-        for i in compress(
-            range(len(texts)), map(_CREDIT_WORD_INITIALS.__contains__, map(itemgetter(0), texts))
-        )
-        if texts[i][:2] in _CREDIT_WORD_OPENINGS
-    )
-    found = {
-        i
-        for i in may_end_in_credit.union(may_open_with_label)
-        if _CREDIT_WORD_PIECE.search(texts[i].lower()) and _credit_or_label(texts[i])
-    }
-    unended = features[:, _FINAL_STOP] == 0
-    may_name_agency = set((unended & (features[:, _SEPARATORS] > 0)).nonzero()[0].tolist())
-    may_name_agency.update(i for i in _lines_holding(page, line_ends, ("via",)) if unended[i])
-    found.update(i for i in may_name_agency - found if _agency_credit(texts[i]))
-    return sorted(found)
-
-
-def _lines_holding(page: str, line_ends: list[int], marks: Iterable[str]) -> set[int]:
-    """The lines of page (its texts joined; line_ends: where each ends) that hold any of marks, found by
-    str.find, which skips to the next line after each find."""
-    lines = set()
-    for mark in marks:
-        at = page.find(mark)
-        while at >= 0:
-            line = bisect_right(line_ends, at)
-            lines.add(line)
-            at = page.find(mark, line_ends[line])
-    return lines
+        for i, mark in marks.items()
+        if (mark & MAY_CREDIT and _credit_or_label(texts[i]))
+        or (mark & MAY_NAME_AGENCY and _agency_credit(texts[i]))
+    ]
 
 
 # The reasons of furniture (see furniture) that sits inside articles, between their paragraphs: it
@@ -298,18 +246,29 @@ def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
     repeats ("label", see repeated_labels). They read to the features like prose, and are too rare on
     the training pages (or too varied) for the scorer to learn otherwise. ``features`` is the page's
     feature matrix (``workers.blocks.block_features``): word lists are looked for only on long unended
-    lines, glued teasers only on lines with a camel-cased word, labels only on repeated ones, and photo
-    credits mostly on lines its columns pick (see photo_credits), which it already counts."""
+    lines, glued teasers only on lines with a camel-cased word, labels only on repeated ones; one
+    compiled pass over the page (line_marks) reads the word lists and picks the few lines each other
+    rule has to read."""
     texts = list(map(attrgetter("text"), blocks))
-    unended = features[:, _FINAL_STOP] == 0
-    wordy = features[:, _LOG_WORDS] >= np.log1p(ALPHABETICAL_LIST_WORDS)
-    found = {i: "word_list" for i in (unended & wordy).nonzero()[0].tolist() if _words_in_order(texts[i])}
-    found.update(dict.fromkeys(glued_teasers(blocks, features[:, _CAMEL] > 0), "teaser"))
-    found.update(dict.fromkeys(photo_credits(texts, features), "caption"))
+    marks = line_marks(texts, features)
+    found = dict.fromkeys(word_lists(texts, marks), "word_list")
+    found.update(dict.fromkeys(glued_teasers(texts, marks), "teaser"))
+    found.update(dict.fromkeys(photo_credits(texts, marks), "caption"))
     found.update((i, "caption") for i in gallery_captions(blocks, found))
     repeated = features[:, _REPEATED].nonzero()[0].tolist()
     found.update(dict.fromkeys(repeated_labels(list(map(texts.__getitem__, repeated)), repeated), "label"))
     return found
+
+
+def word_lists(texts: list[str], marks: dict[int, int]) -> list[int]:
+    """The lines (a page's ``texts``, with their line_marks) that alphabetical_list takes for a word list:
+    those the compiled pass found one in (WORD_LIST), and those it left to _words_in_order
+    (ASK_WORD_LIST) that it finds one in."""
+    return [
+        i
+        for i, mark in marks.items()
+        if mark & WORD_LIST or (mark & ASK_WORD_LIST and _words_in_order(texts[i]))
+    ]
 
 
 def gallery_captions(blocks: list[Block], found: dict[int, str]) -> list[int]:
@@ -340,3 +299,316 @@ def repeated_labels(texts: list[str], indices: Sequence[int]) -> list[int]:
         and LETTERS.search(text) is not None
     }
     return list(compress(indices, map(labels.__contains__, texts)))
+
+
+# What line_marks tells of a line (bits): MAY_CREDIT, _credit_or_label may take it for a credit or a label
+# (see _credit_marks); MAY_NAME_AGENCY, it does not end like a sentence and holds "|", "/" or "via", as a
+# line _agency_credit accepts does; MAY_GLUE, _glued_at may find a junction in it (see _may_glue);
+# WORD_LIST, its words are in alphabetical order (_words_in_order); ASK_WORD_LIST, _words_in_order must
+# read it (see _word_list_mark).
+MAY_CREDIT, MAY_NAME_AGENCY, MAY_GLUE, WORD_LIST, ASK_WORD_LIST = (1 << k for k in range(5))
+
+# The fields of a character's entry in _char_table: its lower() and casefold() code points, then flags.
+_CODE_BITS = 21
+_CODE_MASK = (1 << _CODE_BITS) - 1
+_SPACE, _LOWER_CASE, _LETTER, _FOLDS_TO_MANY, _MARKED, _CREDIT_INITIAL, _PIECE_INITIAL = (
+    1 << k for k in range(2 * _CODE_BITS, 2 * _CODE_BITS + 7)
+)
+
+# The first two characters of the credit words in every case re's case-insensitive matching accepts (it
+# pairs "i" with "İ" and "ı", and Cyrillic "о" with "ᲂ"), each pair as one number: a line _PHOTO_LABEL
+# matches opens with one.
+_CASES = {"i": "iIİı", "о": "оОᲂ"}
+_CREDIT_WORD_OPENINGS = np.array(
+    sorted(
+        ord(a) << _CODE_BITS | ord(b)
+        for first, second in ("ph", "fo", "фо", "im", "bi", "pi", "cr")
+        for a in _CASES.get(first, first + first.upper())
+        for b in _CASES.get(second, second + second.upper())
+    ),
+    dtype=np.int64,
+)
+# Code points the compiled pass compares characters with: marks, and the letters of credit words and "via".
+_NEWLINE, _SPACE_CHAR, _COMMA, _COLON, _DOT, _ELLIPSIS, _EXCLAMATION, _QUESTION = map(ord, "\n ,:.…!?")
+_BAR, _SLASH, _PAREN = map(ord, "|/)")
+_B, _C, _D, _E, _E_ACUTE, _F, _I, _M, _P, _R, _V, _EF = map(ord, "bcdeéfimprvф")
+_DOTLESS_I, _DOTTED_CAPITAL_I, _COMBINING_DOT = 0x131, 0x130, 0x307
+_CAPITAL_A, _CAPITAL_Z, _SMALL_A, _SMALL_Z = map(ord, "AZaz")
+# The rest of the pieces of credit words that _holds_credit_piece looks for after their first letter.
+_HOTO, _OTO, _AG, _TUR, _LD = (
+    np.array([ord(c) for c in rest], dtype=np.int64) for rest in ("hoto", "oto", "ag", "tur", "ld")
+)
+
+
+@cache
+def _char_table() -> np.ndarray:
+    """The entry of every character of the Basic Multilingual Plane for line_marks (int64): its lower()
+    (itself when that is several characters: only "İ", see _holds_credit_piece), its casefold() (0 when
+    that is several characters, which _FOLDS_TO_MANY flags), and whether it is whitespace (str.split's
+    separators), lower-case (str.islower), a letter of LETTERS' words ([^\\W\\d_]), a character
+    _line_marks reads (_MARKED: a newline or the first of a mark), the first of a credit word's first
+    two letters (_CREDIT_INITIAL) and one that lower() makes the first letter of a piece of a credit
+    word (_PIECE_INITIAL, see _holds_credit_piece)."""
+    kinds, case, lower = char_tables()
+    folded = [chr(c).casefold() for c in range(0x10000)]
+    table = lower.astype(np.int64)
+    table |= np.fromiter((ord(f) if len(f) == 1 else 0 for f in folded), np.int64, 0x10000) << _CODE_BITS
+    table[(kinds & F_SPACE) != 0] |= _SPACE
+    table[(case & C_LOWER) != 0] |= _LOWER_CASE
+    table[((case & C_RE_WORD) != 0) & ((case & C_RE_DIGIT) == 0)] |= _LETTER
+    table[ord("_")] &= ~_LETTER
+    table[np.fromiter(map(len, folded), np.int64, 0x10000) != 1] |= _FOLDS_TO_MANY
+    table[[ord(c) for c in "\n:….|/v"]] |= _MARKED
+    table[_CREDIT_WORD_OPENINGS >> _CODE_BITS] |= _CREDIT_INITIAL
+    table[np.isin(lower, [_P, _F, _EF, _M, _C, _B])] |= _PIECE_INITIAL
+    return table
+
+
+def line_marks(texts: list[str], features: np.ndarray) -> dict[int, int]:
+    """The lines of a page (``texts``, with its feature matrix) that the rules have to read, with their
+    marks (see MAY_CREDIT), found in one compiled pass over the page's characters. Only the lines that
+    do not end like a sentence and have ALPHABETICAL_LIST_WORDS words or more are read for a word list,
+    only those with a camel-cased word for a glued teaser, and only the unended ones for an agency's
+    credit (the feature matrix's final_stop, log_words and camel columns). The lines are segment's,
+    which hold no newline."""
+    cp = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    marks = _line_marks(cp, _char_table(), features)
+    marked = marks.nonzero()[0]
+    return dict(zip(marked.tolist(), marks[marked].tolist(), strict=True))
+
+
+@njit(cache=True, nogil=True)
+def _line_marks(cp: np.ndarray, table: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """The marks of every line (uint8) of the page whose code points, lines separated by newlines, are
+    cp. Each character is looked up once, and passed over unless the table flags it _MARKED (most
+    characters are letters): a branch for each of the marks on every character would take three times
+    as long."""
+    n = len(features)
+    marks = np.zeros(n, dtype=np.uint8)
+    if n == 0:
+        return marks
+    line = start = 0
+    colon_or_ellipsis = names_agency = False
+    for p in range(len(cp) + 1):
+        c = cp[p] if p < len(cp) else _NEWLINE
+        if c > 0xFFFF or not table[c] & _MARKED:
+            continue
+        if c == _NEWLINE:
+            if line == n:
+                raise ValueError("more lines than rows of features: a line holds a newline")
+            if p > start:
+                unended = features[line, _FINAL_STOP] == 0
+                marks[line] = _credit_marks(cp, start, p, table, colon_or_ellipsis, names_agency and unended)
+                if unended and features[line, _LOG_WORDS] >= _WORD_LIST_LOG_WORDS:
+                    marks[line] |= _word_list_mark(cp, start, p, table)
+                if features[line, _CAMEL] > 0 and _may_glue(cp, start, p, table):
+                    marks[line] |= MAY_GLUE
+            line, start = line + 1, p + 1
+            colon_or_ellipsis = names_agency = False
+        elif c in (_COLON, _ELLIPSIS) or (
+            c == _DOT and p + 2 < len(cp) and cp[p + 1] == _DOT and cp[p + 2] == _DOT
+        ):
+            colon_or_ellipsis = True
+        elif c in (_BAR, _SLASH) or (
+            c == _V and p + 2 < len(cp) and cp[p + 1] == _I and cp[p + 2] == _SMALL_A
+        ):
+            names_agency = True
+    return marks
+
+
+@njit(cache=True, nogil=True)
+def _entry(table: np.ndarray, c: int) -> int:
+    """Code point c's entry in _char_table; beyond the Basic Multilingual Plane, c as its own lower()
+    (as it is: none of those characters changes into one of the plane) with no flag."""
+    return table[c] if c <= 0xFFFF else c
+
+
+@njit(cache=True, nogil=True)
+def _lower(cp: np.ndarray, p: int, table: np.ndarray) -> int:
+    return _entry(table, cp[p]) & _CODE_MASK
+
+
+@njit(cache=True, nogil=True)
+def _credit_marks(
+    cp: np.ndarray, start: int, end: int, table: np.ndarray, colon_or_ellipsis: bool, names_agency: bool
+) -> int:
+    """MAY_CREDIT and MAY_NAME_AGENCY of the line cp[start:end], given whether it holds a colon or an
+    ellipsis and whether it may name an agency. A line _credit_or_label accepts holds a piece of a credit word
+    (_holds_credit_piece), and ends in ")", or holds a colon or an ellipsis and does not end in ".", "!"
+    or "?", or opens with a credit word's first two letters."""
+    last = cp[end - 1]
+    may_end_in_credit = last == _PAREN or (colon_or_ellipsis and last not in (_DOT, _EXCLAMATION, _QUESTION))
+    may_open_with_label = False
+    if end - start >= 2 and _entry(table, cp[start]) & _CREDIT_INITIAL:
+        opening = np.int64(cp[start]) << _CODE_BITS | np.int64(cp[start + 1])
+        k = np.searchsorted(_CREDIT_WORD_OPENINGS, opening)
+        may_open_with_label = bool(k < len(_CREDIT_WORD_OPENINGS) and _CREDIT_WORD_OPENINGS[k] == opening)
+    marks = MAY_NAME_AGENCY if names_agency else 0
+    if (may_end_in_credit or may_open_with_label) and _holds_credit_piece(cp, start, end, table):
+        marks |= MAY_CREDIT
+    return marks
+
+
+@njit(cache=True, nogil=True)
+def _holds_credit_piece(cp: np.ndarray, start: int, end: int, table: np.ndarray) -> bool:
+    """Whether the line cp[start:end] lower-cased holds a piece of a credit word that re's case-insensitive
+    matching finds in every case of it: "photo", "foto", "ф", "mag" (of "image" and "immagine"), "ctur",
+    "cred" or "créd", or "bild" with "i", "i" and a combining dot, or "ı". The line is read as lower()
+    reads it, one character for one but for "İ", which lower() makes "i" and a combining dot. Only the
+    characters that lower() makes the first letter of a piece (_PIECE_INITIAL) are looked at further."""
+    for p in range(start, end):
+        entry = _entry(table, cp[p])
+        if not entry & _PIECE_INITIAL:
+            continue
+        c = entry & _CODE_MASK
+        if c == _EF:
+            return True
+        if c == _P:
+            found = _lower_starts_with(cp, p + 1, end, table, _HOTO)
+        elif c == _F:
+            found = _lower_starts_with(cp, p + 1, end, table, _OTO)
+        elif c == _M:
+            found = _lower_starts_with(cp, p + 1, end, table, _AG)
+        elif c == _C:
+            found = _lower_starts_with(cp, p + 1, end, table, _TUR) or (
+                p + 3 < end
+                and _lower(cp, p + 1, table) == _R
+                and (_lower(cp, p + 2, table) == _E or _lower(cp, p + 2, table) == _E_ACUTE)
+                and _lower(cp, p + 3, table) == _D
+            )
+        else:
+            found = _continues_bild(cp, p + 1, end, table)
+        if found:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _continues_bild(cp: np.ndarray, at: int, end: int, table: np.ndarray) -> bool:
+    """Whether the line lower-cased goes on at cp[at] (after a "b") as "ild" or "ıld", with a combining dot
+    maybe after the "i"."""
+    if at == end:
+        return False
+    if cp[at] == _DOTTED_CAPITAL_I:  # lower() makes it "i" and a combining dot
+        at += 1
+    elif _lower(cp, at, table) == _I:
+        at += 1
+        if at < end and cp[at] == _COMBINING_DOT:
+            at += 1
+    elif _lower(cp, at, table) == _DOTLESS_I:
+        at += 1
+    else:
+        return False
+    return _lower_starts_with(cp, at, end, table, _LD)
+
+
+@njit(cache=True, nogil=True)
+def _lower_starts_with(cp: np.ndarray, at: int, end: int, table: np.ndarray, rest: np.ndarray) -> bool:
+    """Whether cp[at:end] lower-cased starts with the code points of rest (which holds no "i")."""
+    if end - at < len(rest):
+        return False
+    for k in range(len(rest)):  # noqa: SIM110 - numba compiles no generator into all()
+        if _lower(cp, at + k, table) != rest[k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _word_list_mark(cp: np.ndarray, start: int, end: int, table: np.ndarray) -> int:
+    """WORD_LIST when _words_in_order takes the line cp[start:end] for a word list, ASK_WORD_LIST when
+    it must read the line itself, 0 otherwise. The words are LETTERS' (runs of letters), compared
+    case-folded as strings are; a line of ALPHABETICAL_LIST_TAGS items (read by its commas), with a
+    character beyond the Basic Multilingual Plane or with a letter whose casefold() is several
+    characters ("ß", "ŉ") is left to _words_in_order."""
+    spaces = commas = 0
+    beyond_plane = False
+    for p in range(start, end):
+        c = cp[p]
+        if c == _SPACE_CHAR:
+            spaces += 1
+        elif c == _COMMA:
+            commas += 1
+        elif c > 0xFFFF:
+            beyond_plane = True
+    if spaces < ALPHABETICAL_LIST_WORDS - 1:
+        return 0
+    if commas >= ALPHABETICAL_LIST_TAGS - 1 or beyond_plane:
+        return ASK_WORD_LIST
+    words = out_of_order = 0
+    previous = previous_end = p = start
+    while p < end:
+        if not table[cp[p]] & _LETTER:
+            p += 1
+            continue
+        word = p
+        while p < end and table[cp[p]] & _LETTER:
+            if table[cp[p]] & _FOLDS_TO_MANY:
+                return ASK_WORD_LIST
+            p += 1
+        if words and _folded_after(cp, previous, previous_end, word, p, table):
+            out_of_order += 1
+        words += 1
+        previous, previous_end = word, p
+    if words < ALPHABETICAL_LIST_WORDS:
+        return 0
+    pairs = words - 1
+    return WORD_LIST if pairs - out_of_order >= ALPHABETICAL_SHARE * pairs else 0
+
+
+@njit(cache=True, nogil=True)
+def _folded_after(cp: np.ndarray, a: int, a_end: int, b: int, b_end: int, table: np.ndarray) -> bool:
+    """Whether the word cp[a:a_end] case-folded comes after cp[b:b_end] case-folded, as str's ">" orders
+    them (each of their letters folds to one character)."""
+    for k in range(min(a_end - a, b_end - b)):
+        x = table[cp[a + k]] >> _CODE_BITS & _CODE_MASK
+        y = table[cp[b + k]] >> _CODE_BITS & _CODE_MASK
+        if x != y:
+            return x > y
+    return a_end - a > b_end - b
+
+
+@njit(cache=True, nogil=True)
+def _may_glue(cp: np.ndarray, start: int, end: int, table: np.ndarray) -> bool:
+    """Whether _glued_at may find a junction in the line cp[start:end]: it reads the line as _glued_at does
+    (an upper-case ASCII letter after two lower-case ones, with fewer than GLUED_HEADLINE_MAX_WORDS
+    spaces before it, four or more after it, and a headline's shape before it, _headline_shaped), but
+    takes a character beyond the Basic Multilingual Plane for one that is not lower-case, so that it may
+    mark more lines than _glued_at accepts, never fewer."""
+    spaces = 0
+    for p in range(start, end):
+        spaces += cp[p] == _SPACE_CHAR
+    if spaces < 4:
+        return False
+    before = 0  # spaces before p
+    for p in range(start, end):
+        c = cp[p]
+        if c == _SPACE_CHAR:
+            before += 1
+        elif (
+            _CAPITAL_A <= c <= _CAPITAL_Z
+            and p - start >= 2
+            and _SMALL_A <= cp[p - 1] <= _SMALL_Z
+            and _SMALL_A <= cp[p - 2] <= _SMALL_Z
+        ):
+            if before >= GLUED_HEADLINE_MAX_WORDS:
+                return False
+            if spaces - before >= 4 and _headline_shaped(cp, start, p, table):
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _headline_shaped(cp: np.ndarray, start: int, at: int, table: np.ndarray) -> bool:
+    """Whether cp[start:at] has three words or more (split at whitespace), of which at least 0.6 start
+    with a character that is not lower-case."""
+    words = capitalised = 0
+    in_word = False
+    for p in range(start, at):
+        entry = _entry(table, cp[p])
+        if entry & _SPACE:
+            in_word = False
+        elif not in_word:
+            in_word = True
+            words += 1
+            capitalised += not entry & _LOWER_CASE
+    return words >= 3 and capitalised >= 0.6 * words
