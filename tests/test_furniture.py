@@ -297,6 +297,7 @@ MARKED_LINES = [
     "Alpha Alpha Beta Delta Gamma Iota Kappa Lambda",
     "Alpha Beta Delta_Aaa Gamma Iota Kappa Lambda Mu",  # "_" parts words
     "A B C D E F G H I J K L M N O P Q R S T UvwWord one two three four",  # 20 spaces before
+    "(Photo Jane Roe)\x00",  # last: a NUL at the page's end stays among its code points
 ]
 
 
