@@ -1192,14 +1192,15 @@ class BlockModel:
 def load_model(path: Path = MODEL_PATH) -> BlockModel:
     """The shipped model, read once per process. The character tables, py3langid's model and the
     compiled loops it needs are made ready with it, by segmenting a page of two lines and computing its
-    language, features (with a stop word, which builds the stop-word table), scores and keep decisions:
-    compiling the loops takes some fifteen seconds, or one when numba's on-disk cache holds them, which
-    the first page a process extracts would otherwise pay."""
+    language, features (with a stop word, which builds the stop-word table), scores, furniture and keep
+    decisions: compiling the loops takes some fifteen seconds, or one when numba's on-disk cache holds
+    them, which the first page a process extracts would otherwise pay."""
     from workers.furniture import furniture  # imported here: workers.furniture imports this module
 
     model = BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))
     page = segment("Ready.\n\nReady.")
     detect_language(page)
-    furniture(page, block_features(page, frozenset()))
-    model.smoothing.keep(model.score(page, frozenset({"ready"})).scores, page)
+    scored = model.score(page, frozenset({"ready"}))
+    furniture(page, scored.features)
+    model.smoothing.keep(scored.scores, page)
     return model
