@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from workers.blocks import HAN_KANA, WORD, Block
+from workers.blocks import CLOCK, HAN_KANA, NUMERIC_DATE, WORD, Block, final_mark, has_digit, truncated
 from workers.metadata import (
+    _BREADCRUMB,
     _COPYRIGHT_YEAR,
+    MAX_TITLE_WORDS,
     MIN_TITLE_WORDS,
     TITLE_WORD_MIN_CHARS,
     _content_words,
     _copyright_year,
     _date_of_line,
     _is_dateline,
+    _title_shaped_words,
     _title_words,
     find_byline,
     find_date_line,
@@ -53,6 +56,62 @@ def test_title_words_count_the_runs_of_word(text: str) -> None:
 def test_one_ascii_word_is_too_short_for_a_headline(text: str) -> None:
     assert text.isalnum()
     assert _title_words(text) < MIN_TITLE_WORDS  # what find_title skips such lines on
+
+
+def _plain_title_shaped_words(text: str) -> int:
+    """_title_shaped_words' definition, each test as its own function or pattern states it."""
+    if len(text) > 250 or text[0].islower():
+        return 0
+    words = len(WORD.findall(text)) + len(HAN_KANA.findall(text)) // 4
+    if not MIN_TITLE_WORDS <= words <= MAX_TITLE_WORDS or truncated(text) or final_mark(text) in (".", "。"):
+        return 0
+    if "://" in text or "www." in text or _BREADCRUMB.search(text):
+        return 0
+    if has_digit(text) and (NUMERIC_DATE.search(text) or CLOCK.search(text) or parse_date(text)):
+        return 0
+    return words if parse_byline(text) is None else 0
+
+
+SHAPE_LINES = [
+    *LINES,
+    "Trade talks stall again.",
+    "Trade talks stall again。",
+    "Trade talks stall again...",
+    "Trade talks stall again…",
+    "Trade talks stall again […]",
+    "Trade talks stall again [...]",
+    'He said "the talks stall again."',
+    "Trade talks (stall again.)",
+    "Trade talks stall again?",
+    "Trade talks stall again!",
+    "Trade talks stall: again",
+    "\"'”’»)]",
+    "Trade talks stall again ”",
+    "Read more at https://example.com now",
+    "Visit www.example.com for more",
+    "WWW.EXAMPLE.COM is shouting here",
+    "Blog > Weight Loss > Tips",
+    "Home » Sport » Football news",
+    "Page 1 › Page 2 › More pages",
+    "Prices > costs for most buyers",
+    "Published November 18, 2019 in the morning",
+    "Updated 10:24 AM on the website",
+    "Report from 18.06.2023 on trade",
+    "7 key questions heading into the 2020 Democratic debate",
+    "By Ana Swanson and Vivian Wang",
+    "- By Ana Swanson",
+    "trade talks stall again in lower case",
+    "Trade " * 31,
+    "Trade talks stall " + "x" * 240,
+    "𝐁𝐨𝐥𝐝 letters make a headline",
+    "𝐛𝐨𝐥𝐝 letters start in lower case",
+    "東京都は新しい交通計画を発表した",
+]
+
+
+@pytest.mark.parametrize("text", SHAPE_LINES)
+def test_title_shape_is_its_plain_definition(text: str) -> None:
+    assert _title_shaped_words(text) == _plain_title_shaped_words(text)
 
 
 @pytest.mark.parametrize("text", LINES)

@@ -17,14 +17,13 @@ from operator import attrgetter
 
 from workers.blocks import (
     CLOCK,
+    CLOSERS,
     HAN_KANA,
     NUMERIC_DATE,
     WORD,
     Block,
-    final_mark,
     final_stop,
     has_digit,
-    truncated,
 )
 from workers.dates import to_timestamp
 
@@ -90,6 +89,9 @@ _CONTENT_WORD = re.compile(rf"\w{{{TITLE_WORD_MIN_CHARS},}}")
 _ASCII_WORD_MARKS = bytes(
     ord("w") if c < 128 and (chr(c).isalnum() or c == ord("_")) else ord(" ") for c in range(256)
 )
+# The last characters, closing quotes and brackets aside, of a line that is no headline: a full stop, or
+# a truncation mark ("...", "…", "[…]" and "[...]" end on "." or "…" once their bracket is stripped).
+_NO_HEADLINE_ENDS = frozenset([".", "。", "…"])
 # A breadcrumb trail ("Blog > Weight Loss > Tips", "Home » Sport »"): two of its separators.
 _BREADCRUMB = re.compile(r"(?:^|\s)[>»›](?:\s|$).*[>»›](?:\s|$)")
 
@@ -116,7 +118,7 @@ def _title_shaped_words(text: str) -> int:
     if len(text) > 250 or text[0].islower():
         return 0
     words = _title_words(text)
-    if not MIN_TITLE_WORDS <= words <= MAX_TITLE_WORDS or truncated(text) or final_mark(text) in (".", "。"):
+    if not MIN_TITLE_WORDS <= words <= MAX_TITLE_WORDS or text.rstrip(CLOSERS)[-1:] in _NO_HEADLINE_ENDS:
         return 0
     if "://" in text or "www." in text or (_has_breadcrumb_mark(text) and _BREADCRUMB.search(text)):
         return 0
@@ -188,7 +190,8 @@ def title_score(
     signed: bool,
 ) -> float:
     """How headline-like block i (of ``words`` words, see _title_words) is: closer to the article is
-    better, a repeat elsewhere in the page is a strong sign, so are words the article's opening uses
+    better, a repeat elsewhere in the page is a strong sign (``counts`` holds how often the page writes
+    the text of each candidate), so are words the article's opening uses
     (``shared``, see TITLE_OVERLAP_WEIGHT), a deck below it and a byline or dateline under it
     (``signed``, see SIGNED_LINES), and a line that the next line merely extends is a photo caption, not
     a headline."""
@@ -247,7 +250,10 @@ def find_title(
             shaped[i] = words
     if not shaped:
         return None
-    counts = Counter(map(attrgetter("text"), blocks))
+    # how often the page writes each candidate's text (counting only those, a sixth less time than every
+    # line's)
+    candidates = {blocks[i].text for i in shaped}
+    counts = Counter(filter(candidates.__contains__, map(attrgetter("text"), blocks)))
     # the opening's lines case-folded once, for the opening and for the first line's own opening
     folded = [blocks[i].text.casefold() for i in article[: TITLE_BODY_LINES + 1]]
     opening = " ".join(folded[:TITLE_BODY_LINES])
