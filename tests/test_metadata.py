@@ -9,17 +9,24 @@ from workers.blocks import CLOCK, HAN_KANA, NUMERIC_DATE, WORD, Block, final_mar
 from workers.metadata import (
     _BREADCRUMB,
     _COPYRIGHT_YEAR,
+    _DIGIT,
+    _LINK_MARK,
+    _NO_HEADLINE_END,
     MAX_TITLE_WORDS,
     MIN_TITLE_WORDS,
     TITLE_WORD_MIN_CHARS,
+    _code_points,
     _content_words,
     _copyright_year,
     _date_of_line,
     _is_dateline,
-    _title_shaped_words,
-    _title_words,
+    _signed,
+    _title_lines,
+    _title_shaped,
+    _word_tables,
     find_byline,
     find_date_line,
+    find_title,
     parse_byline,
     parse_date,
 )
@@ -46,20 +53,30 @@ LINES = [
 ]
 
 
-@pytest.mark.parametrize("text", LINES)
-def test_title_words_count_the_runs_of_word(text: str) -> None:
-    han = 0 if text.isascii() else len(HAN_KANA.findall(text)) // 4
-    assert _title_words(text) == len(WORD.findall(text)) + han
+def _title_lines_of(texts: list[str]) -> list[tuple[int, int]]:
+    lengths, marks = _title_lines(_code_points("\n".join(texts)), *_word_tables())
+    assert len(lengths) == len(marks) == len(texts)
+    return list(zip(lengths.tolist(), marks.tolist(), strict=True))
 
 
-@pytest.mark.parametrize("text", ["Home", "Sport2023", "X"])
-def test_one_ascii_word_is_too_short_for_a_headline(text: str) -> None:
-    assert text.isalnum()
-    assert _title_words(text) < MIN_TITLE_WORDS  # what find_title skips such lines on
+def test_title_lines_count_the_runs_of_word_and_mark_what_a_headline_has_not() -> None:
+    lines = LINES + SHAPE_LINES  # read all at once, as find_title reads the lines above an article
+    for text, (words, marks) in zip(lines, _title_lines_of(lines), strict=True):
+        assert words == len(WORD.findall(text)) + len(HAN_KANA.findall(text)) // 4, text
+        assert bool(marks & _DIGIT) == has_digit(text), text
+        link = "://" in text or "www." in text or any(mark in text for mark in ">»›")
+        assert bool(marks & _LINK_MARK) == link, text
+        assert bool(marks & _NO_HEADLINE_END) == (truncated(text) or final_mark(text) in (".", "。")), text
+
+
+def test_title_lines_read_a_single_line_and_empty_lines() -> None:
+    assert _title_lines_of(["Trade talks stall again."]) == [(4, _NO_HEADLINE_END)]
+    assert _title_lines_of(["", "One two three", ""]) == [(0, 0), (3, 0), (0, 0)]
 
 
 def _plain_title_shaped_words(text: str) -> int:
-    """_title_shaped_words' definition, each test as its own function or pattern states it."""
+    """A line's length in words when it has a headline's shape, else 0: each test as its own function
+    or pattern states it."""
     if len(text) > 250 or text[0].islower():
         return 0
     words = len(WORD.findall(text)) + len(HAN_KANA.findall(text)) // 4
@@ -106,12 +123,60 @@ SHAPE_LINES = [
     "𝐁𝐨𝐥𝐝 letters make a headline",
     "𝐛𝐨𝐥𝐝 letters start in lower case",
     "東京都は新しい交通計画を発表した",
+    "Route 9 reopens to traffic",
+    "Aww. Cats and dogs get along",
+    "Ratio :/ of votes cast here",
+    "See http:/ for a broken link",
+    "Comments // and other notes",
+    "Ends on a bracket]",
+    "x",
 ]
 
 
 @pytest.mark.parametrize("text", SHAPE_LINES)
 def test_title_shape_is_its_plain_definition(text: str) -> None:
-    assert _title_shaped_words(text) == _plain_title_shaped_words(text)
+    [(words, marks)] = _title_lines_of([text])
+    shaped = MIN_TITLE_WORDS <= words <= MAX_TITLE_WORDS and _title_shaped(text, marks)
+    assert (words if shaped else 0) == _plain_title_shaped_words(text)
+
+
+def test_a_dateline_has_a_digit() -> None:
+    datelines = [line for line in [*DATELINES, *SHAPE_LINES] if _is_dateline(line)]
+    assert len(datelines) >= 6
+    assert all(has_digit(line) for line in datelines)  # what _signed reads only such lines for
+
+
+def test_a_dateline_under_a_headline_signs_it() -> None:
+    lines = [
+        "Trade talks stall again in Geneva",
+        "November 18, 2019",
+        "Geneva trade talks stalled on Monday",  # nearer the article, and about it, but not signed
+        "Trade talks in Geneva stalled again on Monday as the delegates left the city.",
+        "The talks will resume next year, officials said.",
+    ]
+    assert find_title(_blocks(lines), [3, 4], frozenset(["the", "and", "as", "on", "in"])) == 0
+    lines[1] = "Updates"
+    assert find_title(_blocks(lines), [3, 4], frozenset(["the", "and", "as", "on", "in"])) == 2
+
+
+def test_a_dateline_below_the_start_of_the_article_signs_the_headline_right_above_it() -> None:
+    lines = [
+        "Geneva trade talks stalled on Monday",
+        "Trade talks stall again in Geneva",
+        "Trade talks in Geneva stalled again on Monday as the delegates left the city.",
+        "The talks will resume next year, officials said.",
+        "November 18, 2019",  # SIGNED_LINES below the headline
+    ]
+    stops = frozenset(["the", "and", "as", "on", "in"])
+    assert find_title(_blocks(lines), [2, 3], stops, first_line=False) == 1
+    lines[4] = "Updates"
+    assert find_title(_blocks(lines), [2, 3], stops, first_line=False) == 0
+
+
+def test_signed_reads_as_datelines_only_the_lines_it_is_told_hold_a_digit() -> None:
+    blocks = _blocks(["Trade talks stall again in Geneva", "November 18, 2019", "Body"])
+    assert _signed(blocks, {0: 6}, set(), {1}) == {0}
+    assert _signed(blocks, {0: 6}, set(), set()) == set()
 
 
 @pytest.mark.parametrize("text", LINES)
@@ -156,19 +221,23 @@ def test_copyright_year_is_the_latest_first_notice_of_a_line(lines: list[str]) -
     assert _copyright_year(blocks) == _first_notice_of_each_line(blocks)
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "Updated Nov 19, 9:41 AM;Posted Nov 18, 8:19 PM",
-        "Published November 18, 2019 | Updated November 19, 2019",
-        "November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM",
-        "November 12, 2018 | BY: Beachbody",
-        "21 Day Fix Hub",
-        "Posted 2:45 PM",
-        "He was born on 18 June 2023 and died in June 2024 after a long and full life of work.",
-        "2023년 6월 18일",
-    ],
-)
+DATELINES = [
+    "Updated Nov 19, 9:41 AM;Posted Nov 18, 8:19 PM",
+    "Published November 18, 2019 | Updated November 19, 2019",
+    "November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM",
+    "November 12, 2018 | BY: Beachbody",
+    "21 Day Fix Hub",
+    "Posted 2:45 PM",
+    "He was born on 18 June 2023 and died in June 2024 after a long and full life of work.",
+    "2023년 6월 18일",
+    "2023年6月18日",
+    "18.06.2023",
+    "2019-11-18T10:24",
+    "22 de outubro de 2010",
+]
+
+
+@pytest.mark.parametrize("line", DATELINES)
 def test_a_line_is_a_dateline_when_a_date_is_read_in_it(line: str) -> None:
     assert _is_dateline(line) == (_date_of_line(line) is not None)
 

@@ -15,17 +15,18 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
 
+import numpy as np
+from numba import njit
+
 from workers.blocks import (
     CLOCK,
-    CLOSERS,
-    HAN_KANA,
     NUMERIC_DATE,
-    WORD,
     Block,
     final_stop,
     has_digit,
 )
 from workers.dates import to_timestamp
+from workers.line_features import C_RE_WORD, F_CLOSER, KIND_SHIFT, _in_class, packed_char_table, regex_classes
 
 # How far above the first article line a headline may sit: pages put share bars, photos with captions
 # and bylines between them, sometimes a score of lines.
@@ -84,52 +85,94 @@ _DIGIT_RUN = re.compile(r"\d+")
 # A run of WORD at least TITLE_WORD_MIN_CHARS long: the runs it finds are the long enough runs of WORD,
 # since a run that long matches from its first character on.
 _CONTENT_WORD = re.compile(rf"\w{{{TITLE_WORD_MIN_CHARS},}}")
-# Each ASCII character as b"w" when WORD matches it, else as b" ": a run of WORD in an ASCII line is a run
-# of b"w" in its bytes translated so.
-_ASCII_WORD_MARKS = bytes(
-    ord("w") if c < 128 and (chr(c).isalnum() or c == ord("_")) else ord(" ") for c in range(256)
-)
-# The last characters, closing quotes and brackets aside, of a line that is no headline: a full stop, or
-# a truncation mark ("...", "…", "[…]" and "[...]" end on "." or "…" once their bracket is stripped).
-_NO_HEADLINE_ENDS = frozenset([".", "。", "…"])
 # A breadcrumb trail ("Blog > Weight Loss > Tips", "Home » Sport »"): two of its separators.
 _BREADCRUMB = re.compile(r"(?:^|\s)[>»›](?:\s|$).*[>»›](?:\s|$)")
+# What _title_lines marks in a line: an ASCII digit (which a date needs); a link's or a breadcrumb's mark
+# ("://", "www.", ">", "»", "›"); an end that no headline has, closing quotes and brackets aside: a full
+# stop or a truncation mark ("." or "。"; "...", "…", "[…]" and "[...]" end on "." or "…" once their
+# bracket is stripped).
+_DIGIT, _LINK_MARK, _NO_HEADLINE_END = 1, 2, 4
 
 
-def _title_words(text: str) -> int:
-    """A line's length in words as a headline's is judged: its spaced words, plus one for every four
-    Chinese or Japanese characters (scripts that write a headline as one run without spaces), so that a
-    headline of a dozen characters counts as a few words and a menu label of three to seven ("ブログ",
-    "よくあるご質問") as fewer than MIN_TITLE_WORDS."""
-    if text.isascii():  # its words counted in its bytes marked word or not: half the time of WORD
-        marks = text.encode().translate(_ASCII_WORD_MARKS)
-        return marks.count(b" w") + marks.startswith(b"w")
-    return len(WORD.findall(text)) + len(HAN_KANA.findall(text)) // 4
+def _code_points(text: str) -> np.ndarray:
+    """A text's code points, as the compiled loops read it."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def _title_shaped_words(text: str) -> int:
-    """A line's length in words (see _title_words) when it has a headline's shape, else 0 (so that the
-    headline's judges need not count its words again). A headline is a handful of words without
-    sentence-final full stop, truncation, date, links or the shape of a byline. A date in words counts
-    ("Veröffentlicht am 18. Juni 2023", "18 giugno 2023"): with no clock time beside it such a dateline
-    has a headline's shape otherwise, and sits just above the article where the headline is looked for.
-    The length in words is tested first: it rules out the menu labels that most lines above an article
-    are."""
-    if len(text) > 250 or text[0].islower():
-        return 0
-    words = _title_words(text)
-    if not MIN_TITLE_WORDS <= words <= MAX_TITLE_WORDS or text.rstrip(CLOSERS)[-1:] in _NO_HEADLINE_ENDS:
-        return 0
-    if "://" in text or "www." in text or (_has_breadcrumb_mark(text) and _BREADCRUMB.search(text)):
-        return 0
-    if has_digit(text) and (NUMERIC_DATE.search(text) or CLOCK.search(text) or parse_date(text)):
-        return 0
-    return words if parse_byline(text) is None else 0  # "By Ana Swanson and Vivian Wang" is no headline
+def _word_tables() -> tuple[np.ndarray, np.ndarray]:
+    """What the compiled loops need to tell a word character (``\\w``) from any other, in every script
+    (see workers.line_features._in_class)."""
+    return packed_char_table(), regex_classes()[0]
 
 
-def _has_breadcrumb_mark(text: str) -> bool:
-    """Whether a breadcrumb's separator is in the line: a tenth of the time of searching for _BREADCRUMB."""
-    return ">" in text or "»" in text or "›" in text
+@njit(cache=True, nogil=True)
+def _title_lines(cp: np.ndarray, table: np.ndarray, word_bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's length in words as a headline's is judged, and its marks (_DIGIT, _LINK_MARK,
+    _NO_HEADLINE_END), of lines given as their code points separated by newlines. A line's words are its
+    runs of WORD, plus one for every four Chinese or Japanese characters (HAN_KANA: scripts that write a
+    headline as one run without spaces), so that a headline of a dozen characters counts as a few words
+    and a menu label of three to seven ("ブログ", "よくあるご質問") as fewer than MIN_TITLE_WORDS. Read in
+    one pass over the lines above an article, which leaves find_title's string tests to the few lines of
+    a headline's length: the lines' shapes are judged in three quarters of the time it took to count and
+    test each line in Python."""
+    lines = 1
+    for c in cp:
+        lines += c == 10
+    words = np.zeros(lines, dtype=np.int64)
+    marks = np.zeros(lines, dtype=np.int64)
+    line = runs = han = mark = 0
+    in_word = False
+    last = before = before2 = before3 = 0  # the line's last character that is no closer; the last three
+    # characters are written as their code points, which numba compares without calling ord()
+    n = len(cp)
+    for p in range(n + 1):
+        c = cp[p] if p < n else 10
+        if c == 10:  # "\n"
+            words[line] = runs + han // 4
+            if last == 0x2E or last == 0x3002 or last == 0x2026:  # ".", "。", "…"
+                mark |= _NO_HEADLINE_END
+            marks[line] = mark
+            line += 1
+            runs = han = mark = 0
+            in_word = False
+            last = before = before2 = before3 = 0
+            continue
+        is_word = _in_class(table, C_RE_WORD, word_bounds, c)
+        if c > 0xFFFF or not (table[c] >> KIND_SHIFT) & F_CLOSER:
+            last = c
+        if is_word and not in_word:
+            runs += 1
+        in_word = is_word
+        if c >= 0x3040:
+            han += c <= 0x30FF or 0x3400 <= c <= 0x9FFF
+        if 0x30 <= c <= 0x39:  # "0" to "9"
+            mark |= _DIGIT
+        elif (
+            c == 0x3E  # ">"
+            or c == 0xBB  # "»"
+            or c == 0x203A  # "›"
+            or (c == 0x2F and before == 0x2F and before2 == 0x3A)  # "://"
+            or (c == 0x2E and before == before2 == before3 == 0x77)  # "www."
+        ):
+            mark |= _LINK_MARK
+        before3, before2, before = before2, before, c
+    return words, marks
+
+
+def _title_shaped(text: str, marks: int) -> bool:
+    """Whether a line of MIN_TITLE_WORDS to MAX_TITLE_WORDS words (see _title_lines, which rules out the
+    menu labels that most lines above an article are) has a headline's shape: no sentence-final full stop,
+    truncation, date, links or the shape of a byline. A date in words counts ("Veröffentlicht am 18. Juni
+    2023", "18 giugno 2023"): with no clock time beside it such a dateline has a headline's shape
+    otherwise, and sits just above the article where the headline is looked for. ``marks``: what
+    _title_lines found in the line, which spares most lines the tests for links and dates."""
+    if marks & _NO_HEADLINE_END or len(text) > 250 or text[0].islower():
+        return False
+    if marks & _LINK_MARK and ("://" in text or "www." in text or _BREADCRUMB.search(text)):
+        return False
+    if marks & _DIGIT and (NUMERIC_DATE.search(text) or CLOCK.search(text) or parse_date(text)):
+        return False
+    return parse_byline(text) is None  # "By Ana Swanson and Vivian Wang" is no headline
 
 
 def _content_words(text: str, stops: frozenset[str]) -> set[str]:
@@ -189,7 +232,7 @@ def title_score(
     deck: bool,
     signed: bool,
 ) -> float:
-    """How headline-like block i (of ``words`` words, see _title_words) is: closer to the article is
+    """How headline-like block i (of ``words`` words, see _title_lines) is: closer to the article is
     better, a repeat elsewhere in the page is a strong sign (``counts`` holds how often the page writes
     the text of each candidate), so are words the article's opening uses
     (``shared``, see TITLE_OVERLAP_WEIGHT), a deck below it and a byline or dateline under it
@@ -239,14 +282,23 @@ def find_title(
     their headline, 789 of 1,210 headlines are right without it, 1,036 with it (the headline no longer
     left at the top of the body: wrapped bodies' F1 0.972 -> 0.974)."""
     body_start = article[0]
-    window = range(max(0, body_start - TITLE_WINDOW), body_start + (first_line and len(article) > 1))
+    top = max(0, body_start - TITLE_WINDOW)
+    end = body_start + (first_line and len(article) > 1)  # past the window
+    # the window's lines and those below it that may sign the last of them (see _signed)
+    texts = list(map(attrgetter("text"), blocks[top : end + SIGNED_LINES]))
+    lengths, marks = _title_lines(_code_points("\n".join(texts)), *_word_tables())
     shaped = {}  # title-shaped block -> its length in words
-    for i in window:
-        text = blocks[i].text
-        # one word, fewer than MIN_TITLE_WORDS: the menu labels most lines above an article are, at once
-        if (text.isalnum() and text.isascii()) or i in captions:
-            continue
-        if words := _title_shaped_words(text):
+    digits = set()  # the lines with a digit: the only ones that may be datelines
+    lines = range(top, top + len(texts))
+    for i, text, words, mark in zip(lines, texts, lengths.tolist(), marks.tolist(), strict=True):
+        if mark & _DIGIT:
+            digits.add(i)
+        if (
+            i < end
+            and MIN_TITLE_WORDS <= words <= MAX_TITLE_WORDS
+            and i not in captions
+            and _title_shaped(text, mark)
+        ):
             shaped[i] = words
     if not shaped:
         return None
@@ -281,7 +333,7 @@ def find_title(
     # a signature counts for a line about the article: not a share button's or a menu label's, nor
     # another story's headline with its own byline in the chrome above (see SIGNED_MIN_SHARE)
     least = SIGNED_MIN_SHARE * max(about.values())
-    signed = {i for i in _signed(blocks, shaped, decks) if about[i] > 0 and about[i] >= least}
+    signed = {i for i in _signed(blocks, shaped, decks, digits) if about[i] > 0 and about[i] >= least}
     scores = {
         i: title_score(blocks, i, body_start, counts, words, about[i], i in decks, i in signed)
         for i, words in shaped.items()
@@ -290,12 +342,15 @@ def find_title(
     return best if scores[best] > 0 else None
 
 
-def _signed(blocks: Sequence[Block], shaped: Mapping[int, int], decks: set[int]) -> set[int]:
+def _signed(
+    blocks: Sequence[Block], shaped: Mapping[int, int], decks: set[int], digits: Set[int]
+) -> set[int]:
     """The title-shaped blocks (``shaped``) that a byline or a dateline follows within SIGNED_LINES lines,
     with no title-shaped line at least as long between them (a kicker or a line of the byline's names may
     be). A signed deck signs its headline instead (``decks`` holds the headlines that have one), since a
     byline goes under both. Signatures of one shape under several lines ("June 16, 2023" under each of a
-    list of related stories) are a list's, and sign none of them."""
+    list of related stories) are a list's, and sign none of them. ``digits``: the lines below a title-
+    shaped one that hold an ASCII digit, which a dateline does (see _dateline_shaped)."""
     signature: dict[int, int] = {}  # signed line -> the line that signs it
     signs: dict[int, bool] = {}  # whether a line is a dateline or a byline (asked of a line once)
     for i in shaped:
@@ -305,7 +360,8 @@ def _signed(blocks: Sequence[Block], shaped: Mapping[int, int], decks: set[int])
                     break
                 continue
             if j not in signs:
-                signs[j] = parse_byline(blocks[j].text) is not None or _is_dateline(blocks[j].text)
+                text = blocks[j].text
+                signs[j] = parse_byline(text) is not None or (j in digits and _is_dateline(text))
             if signs[j]:
                 signature[i] = j
                 break
