@@ -3,6 +3,8 @@ against the plain definition it stands for."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from workers.blocks import CLOCK, HAN_KANA, NUMERIC_DATE, WORD, Block, final_mark, has_digit, truncated
@@ -16,10 +18,10 @@ from workers.metadata import (
     MIN_TITLE_WORDS,
     TITLE_WORD_MIN_CHARS,
     _code_points,
-    _content_words,
     _copyright_year,
     _date_of_line,
     _is_dateline,
+    _shares,
     _signed,
     _title_lines,
     _title_shaped,
@@ -173,19 +175,61 @@ def test_a_dateline_below_the_start_of_the_article_signs_the_headline_right_abov
     assert find_title(_blocks(lines), [2, 3], stops, first_line=False) == 0
 
 
+def test_the_first_line_of_the_article_is_judged_against_the_lines_after_it() -> None:
+    lines = [
+        "Geneva trade talks stalled on Monday",
+        "Trade talks stall again in Geneva",
+        "Delegates left the city of Geneva on Monday as trade talks stalled.",
+        "The talks will resume next year, officials said.",
+    ]
+    stops = frozenset(["the", "and", "as", "on", "in", "of"])
+    assert find_title(_blocks(lines), [1, 2, 3], stops) == 0
+    lines[0] = "Menu"  # the first line shares three of its five words with the lines after it
+    assert find_title(_blocks(lines), [1, 2, 3], stops) == 1
+
+
 def test_signed_reads_as_datelines_only_the_lines_it_is_told_hold_a_digit() -> None:
     blocks = _blocks(["Trade talks stall again in Geneva", "November 18, 2019", "Body"])
     assert _signed(blocks, {0: 6}, set(), {1}) == {0}
     assert _signed(blocks, {0: 6}, set(), set()) == set()
 
 
-@pytest.mark.parametrize("text", LINES)
-def test_content_words_are_the_long_runs_of_word_but_stop_words(text: str) -> None:
-    stops = frozenset(["the", "and", "est"])
-    runs = WORD.findall(text.casefold())
-    assert _content_words(text, stops) == {
-        w for w in runs if len(w) >= TITLE_WORD_MIN_CHARS and w not in stops
-    }
+OPENING = (
+    "the trade-talks stall again; trump’s “war” goes on — über die straße, 𝐁𝐨𝐥𝐝 snake_case x² 2019 "
+    "東京都 talks trade end"
+)
+# Lines whose words are in OPENING as words, inside longer ones, at its edges, or not at all.
+SHARING_LINES = [
+    *LINES,
+    "Trade talks stall again",  # each word followed in the opening by words of its length
+    "Rade talk stal the end tra",  # inside longer words, and at the opening's edges
+    "Trump war über Straße 𝐁𝐨𝐥𝐝 snake_case snake case x² 2019 東京都 東京",
+    "Goes goes GOES absent nowhere x t snake_case_too",  # one word three times
+    "The end",
+    "ΟΔΟΣ STRASSE ﬀ",  # case folding that changes letters or their number
+    "",
+]
+
+
+def _plain_shares(texts: list[str], opening: str, stops: frozenset[str]) -> list[float]:
+    """_shares' definition: the share of each line's content words (case-folded runs of WORD this long,
+    no stop word) that occur in the opening with no word character on either side."""
+    shares = []
+    for text in texts:
+        content = {w for w in WORD.findall(text.casefold()) if len(w) >= TITLE_WORD_MIN_CHARS} - stops
+        found = {w for w in content if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", opening)}
+        shares.append(len(found) / (len(content) + 1))
+    return shares
+
+
+@pytest.mark.parametrize("stops", [frozenset(["the", "and", "est", "again", "über"]), frozenset()])
+@pytest.mark.parametrize("opening", [OPENING, OPENING.casefold(), "", "trade"])
+def test_shares_are_the_shares_of_content_words_in_the_opening(opening: str, stops: frozenset[str]) -> None:
+    # all lines at once, as find_title asks, and each alone
+    assert _shares(SHARING_LINES, opening, stops) == _plain_shares(SHARING_LINES, opening, stops)
+    for text in SHARING_LINES:
+        assert _shares([text], opening, stops) == _plain_shares([text], opening, stops), text
+    assert _shares([], opening, stops) == []
 
 
 def _blocks(lines: list[str]) -> list[Block]:

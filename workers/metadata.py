@@ -13,6 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from operator import attrgetter
 
 import numpy as np
@@ -82,9 +83,6 @@ MIN_TITLE_WORDS, MAX_TITLE_WORDS = 3, 30
 # Runs of letters and of digits, written as one character each in a line's shape (see _line_shape).
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _DIGIT_RUN = re.compile(r"\d+")
-# A run of WORD at least TITLE_WORD_MIN_CHARS long: the runs it finds are the long enough runs of WORD,
-# since a run that long matches from its first character on.
-_CONTENT_WORD = re.compile(rf"\w{{{TITLE_WORD_MIN_CHARS},}}")
 # A breadcrumb trail ("Blog > Weight Loss > Tips", "Home » Sport »"): two of its separators.
 _BREADCRUMB = re.compile(r"(?:^|\s)[>»›](?:\s|$).*[>»›](?:\s|$)")
 # What _title_lines marks in a line: an ASCII digit (which a date needs); a link's or a breadcrumb's mark
@@ -175,28 +173,152 @@ def _title_shaped(text: str, marks: int) -> bool:
     return parse_byline(text) is None  # "By Ana Swanson and Vivian Wang" is no headline
 
 
-def _content_words(text: str, stops: frozenset[str]) -> set[str]:
-    """The words of a line that say what it is about: not the language's stop words, nor shorter than
-    TITLE_WORD_MIN_CHARS."""
-    return set(_CONTENT_WORD.findall(text.casefold())).difference(stops)
+def _shares(texts: list[str], opening: str, stops: frozenset[str]) -> list[float]:
+    """Each line's share of words that ``opening`` (case-folded) uses too, as TITLE_OVERLAP_WEIGHT weighs
+    it: of its content words, the words that say what it is about (its case-folded runs of WORD at least
+    TITLE_WORD_MIN_CHARS long, none of the language's ``stops``), those that are words of the opening,
+    over their number plus one."""
+    if not texts:
+        return []
+    lines = _code_points("\n".join(texts).casefold())  # case folding reads no context: line by line alike
+    tables = _word_tables()
+    content, found = _content_words_in(lines, _code_points(opening), *tables, *_stop_words_by_length(stops))
+    return [f / (c + 1) for c, f in zip(content.tolist(), found.tolist(), strict=True)]
 
 
-def _has_word(text: str, word: str) -> bool:
-    """Whether ``word`` (a run of ``WORD``) is one of the words of ``text``: an occurrence of it with no
-    word character on either side. Looking a headline's few words up this way takes a fraction of the
-    time of splitting the article's opening, its hundreds of words, into words."""
-    at = text.find(word)
-    while at >= 0:
-        end = at + len(word)
-        if not (at and _word_char(text[at - 1])) and not (end < len(text) and _word_char(text[end])):
+@cache
+def _stop_words_by_length(stops: frozenset[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A language's stop words as _content_words_in reads them: their code points separated by newlines,
+    where each starts, and their order by length (see _by_length)."""
+    words = _code_points("\n".join(stops))
+    starts, sizes = _separated(words)
+    return (words, starts, *_by_length(sizes))
+
+
+@njit(cache=True, nogil=True)
+def _content_words_in(
+    lines: np.ndarray,
+    opening: np.ndarray,
+    table: np.ndarray,
+    word_bounds: np.ndarray,
+    stops: np.ndarray,
+    stop_starts: np.ndarray,
+    stop_order: np.ndarray,
+    stop_first: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """How many distinct content words (see _shares) each of ``lines`` (code points, the lines separated
+    by newlines) has, and how many of them are runs of word characters of ``opening``. The opening's runs
+    are read once and each is compared with the content words of its length: the lines' shares come in
+    half the time of finding each line's words with a regular expression, then searching the opening for
+    each word."""
+    count = 1
+    for c in lines:
+        count += c == 10
+    content = np.zeros(count, dtype=np.int64)
+    found = np.zeros(count, dtype=np.int64)
+    # each content word's start among the lines, its length and its line (room for a word in every
+    # TITLE_WORD_MIN_CHARS characters)
+    starts = np.empty(len(lines) // TITLE_WORD_MIN_CHARS + 1, dtype=np.int64)
+    sizes = np.empty(len(starts), dtype=np.int64)
+    word_lines = np.empty(len(starts), dtype=np.int64)
+    words = line = line_start = 0  # the content words so far, the line, the line's first content word
+    p = 0
+    while p < len(lines):
+        if lines[p] == 10:
+            line += 1
+            line_start = words
+        q = _run_end(lines, p, table, word_bounds)
+        if q - p >= TITLE_WORD_MIN_CHARS and not _is_one_of(
+            lines, p, q - p, stops, stop_starts, stop_order, stop_first
+        ):
+            repeated = False  # the line's own words are few: compared one by one
+            for w in range(line_start, words):
+                repeated = repeated or (sizes[w] == q - p and _same(lines, p, lines, starts[w], q - p))
+            if not repeated:
+                starts[words], sizes[words], word_lines[words] = p, q - p, line
+                words += 1
+                content[line] += 1
+        p = max(q, p + 1)
+    order, first = _by_length(sizes[:words])
+    in_opening = np.zeros(words, dtype=np.bool_)
+    p = 0
+    while p < len(opening):
+        q = _run_end(opening, p, table, word_bounds)
+        if q > p and q - p + 1 < len(first):
+            for o in range(first[q - p], first[q - p + 1]):
+                w = order[o]
+                in_opening[w] = in_opening[w] or _same(opening, p, lines, starts[w], q - p)
+        p = max(q, p + 1)
+    for w in range(words):
+        found[word_lines[w]] += in_opening[w]
+    return content, found
+
+
+@njit(cache=True, nogil=True)
+def _run_end(cp: np.ndarray, p: int, table: np.ndarray, word_bounds: np.ndarray) -> int:
+    """Past the run of word characters (WORD) that starts at position p of cp: p when there is none."""
+    while p < len(cp) and _in_class(table, C_RE_WORD, word_bounds, cp[p]):
+        p += 1
+    return p
+
+
+@njit(cache=True, nogil=True)
+def _separated(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of the newline-separated parts of cp starts, and its length."""
+    count = 1
+    for c in cp:
+        count += c == 10
+    starts = np.empty(count, dtype=np.int64)
+    sizes = np.empty(count, dtype=np.int64)
+    k = start = 0
+    for p in range(len(cp) + 1):
+        if p == len(cp) or cp[p] == 10:
+            starts[k], sizes[k] = start, p - start
+            k += 1
+            start = p + 1
+    return starts, sizes
+
+
+@njit(cache=True, nogil=True)
+def _by_length(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The indices of ``sizes`` in order of size, and where each size starts among them: those of size L
+    are order[first[L] : first[L + 1]]."""
+    order = np.argsort(sizes)
+    first = np.zeros((sizes.max() if len(sizes) else 0) + 2, dtype=np.int64)
+    for size in sizes:
+        first[size + 1] += 1
+    for length in range(1, len(first)):
+        first[length] += first[length - 1]
+    return order, first
+
+
+@njit(cache=True, nogil=True)
+def _is_one_of(
+    cp: np.ndarray,
+    at: int,
+    size: int,
+    words: np.ndarray,
+    starts: np.ndarray,
+    order: np.ndarray,
+    first: np.ndarray,
+) -> bool:
+    """Whether cp[at : at + size] is one of ``words`` (their code points, each from its start; see
+    _by_length for order and first)."""
+    if size + 1 >= len(first):
+        return False
+    for o in range(first[size], first[size + 1]):  # noqa: SIM110 - numba compiles no generator into any()
+        if _same(cp, at, words, starts[order[o]], size):
             return True
-        at = text.find(word, at + 1)
     return False
 
 
-def _word_char(ch: str) -> bool:
-    """Whether ``\\w`` matches the character (in a str pattern: any alphanumeric and the underscore)."""
-    return ch.isalnum() or ch == "_"
+@njit(cache=True, nogil=True)
+def _same(a: np.ndarray, at: int, b: np.ndarray, bt: int, size: int) -> bool:
+    """Whether a[at : at + size] and b[bt : bt + size] hold the same code points."""
+    for m in range(size):  # noqa: SIM110 - numba compiles no generator into all()
+        if a[at + m] != b[bt + m]:
+            return False
+    return True
 
 
 def _is_deck(blocks: Sequence[Block], i: int, shaped: Mapping[int, int]) -> bool:
@@ -266,14 +388,15 @@ def find_title(
     captions: Set[int] = frozenset(),
 ) -> int | None:
     """Index of the headline block above the article (the indices of its blocks, in page order), or None
-    when there is none. ``stops``: the stop words of the page's language; ``captions``: the blocks cut as
-    photo captions and credits, which are never the headline, nor stand between it and its byline (a
-    caption under the headline and its deck, nearer the byline, was the title of an AEB page, and some
+    when there is none. ``blocks``: the page's lines as segment makes them (their texts are read joined by
+    newlines, and hold none); ``stops``: the stop words of the page's language; ``captions``: the blocks
+    cut as photo captions and credits, which are never the headline, nor stand between it and its byline
+    (a caption under the headline and its deck, nearer the byline, was the title of an AEB page, and some
     caption was of 28 syndication and 3 wikinews dev rows; with them left out, and title-cased lines no
     decks, 93 AEB titles agree with the HTML's and 1,031 syndication headlines are right, against 92 and
-    1,028). A headline and its deck say together what the article is about: the headline is credited
-    with the words its deck shares with the opening, so that the deck, which sums up the opening, does
-    not win on them.
+    1,028). A headline and its deck say together what the article is about: the headline is credited with
+    the words its deck shares with the opening, so that the deck, which sums up the opening, does not win
+    on them.
 
     The article's own first line is a candidate too (unless ``first_line`` is False: the client gave the
     headline), judged against the lines after it: a headline right above the first paragraph, with no
@@ -309,20 +432,10 @@ def find_title(
     # the opening's lines case-folded once, for the opening and for the first line's own opening
     folded = [blocks[i].text.casefold() for i in article[: TITLE_BODY_LINES + 1]]
     opening = " ".join(folded[:TITLE_BODY_LINES])
-    in_opening: dict[str, bool] = {}  # a headline's words are often its deck's or its repeat's too
-    shared = {}
-    for i in shaped:
-        content = _content_words(blocks[i].text, stops)
-        if i == body_start:
-            text = " ".join(folded[1:])
-            found = sum(_has_word(text, word) for word in content)
-        else:
-            found = 0
-            for word in content:
-                if word not in in_opening:
-                    in_opening[word] = _has_word(opening, word)
-                found += in_opening[word]
-        shared[i] = found / (len(content) + 1)
+    above = [i for i in shaped if i != body_start]
+    shared = dict(zip(above, _shares([blocks[i].text for i in above], opening, stops), strict=True))
+    if body_start in shaped:
+        [shared[body_start]] = _shares([blocks[body_start].text], " ".join(folded[1:]), stops)
     decks = {i for i in shaped if _is_deck(blocks, i, shaped)}
     about = {
         i: max(shared[i], shared[i + 1])
