@@ -1192,15 +1192,19 @@ class BlockModel:
 def load_model(path: Path = MODEL_PATH) -> BlockModel:
     """The shipped model, read once per process. The character tables, py3langid's model and the
     compiled loops it needs are made ready with it, by segmenting a page of two lines and computing its
-    language, features (with a stop word, which builds the stop-word table), scores, furniture and keep
-    decisions: compiling the loops takes some fifteen seconds, or one when numba's on-disk cache holds
-    them, which the first page a process extracts would otherwise pay."""
-    from workers.furniture import furniture  # imported here: workers.furniture imports this module
+    language, features (with a stop word, which builds the stop-word table), scores, furniture, keep
+    decisions and headline: compiling the loops takes some fifteen seconds, or one when numba's on-disk
+    cache holds them, which the first page a process extracts would otherwise pay."""
+    # imported here: both modules import this one
+    from workers.furniture import furniture
+    from workers.metadata import find_title
 
     model = BlockModel.from_json(json.loads(path.read_text(encoding="utf-8")))
-    page = segment("Ready.\n\nReady.")
+    page = segment("Ready for the day\n\nReady, the day said.")
     detect_language(page)
-    scored = model.score(page, frozenset({"ready"}))
+    stops = frozenset({"the"})
+    scored = model.score(page, stops)
     furniture(page, scored.features)
     model.smoothing.keep(scored.scores, page)
+    find_title(page, [1], stops)
     return model
