@@ -39,9 +39,9 @@ from workers.furniture import (
     _words_in_order,
     alphabetical_list,
     furniture,
-    line_marks,
     photo_credit,
     photo_credits,
+    rule_marks,
 )
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -95,7 +95,7 @@ def test_photo_credits_finds_the_lines_photo_credit_takes_for_credits() -> None:
     for blocks, features in _pages_with_features():
         texts = [b.text for b in blocks]
         expected = [i for i, text in enumerate(texts) if photo_credit(text)]
-        assert photo_credits(texts, line_marks(texts, features)) == expected
+        assert photo_credits(texts, rule_marks(texts, features)) == expected
         found += len(expected)
     assert found >= 20
 
@@ -236,7 +236,7 @@ def test_only_dotted_capital_i_lowers_to_several_characters() -> None:
     assert all(len(lower := ch.lower()) == 1 and ord(lower) > 0xFFFF for ch in beyond)
 
 
-# The plain definition of the credit word pieces line_marks looks for (_holds_credit_piece): what a line
+# The plain definition of the credit word pieces rule_marks looks for (_holds_credit_piece): what a line
 # lower-cased holds when _CREDIT_WORD can match in it, in whatever case: a piece of each credit word whose
 # letters lower() folds as re's case-insensitive matching does ("mag" of "image" and "immagine", "ctur" of
 # "picture", "cred" of "credit" and "credito"), "bild" with each "i" re accepts ("İ" lowers to "i" and a
@@ -260,12 +260,12 @@ def _may_credit_plainly(text: str) -> bool:
 
 
 def _marks_asking_everything(lines: list[str]) -> dict[int, int]:
-    """line_marks of lines that the feature matrix says do not end like a sentence, have enough words for a
+    """rule_marks of lines that the feature matrix says do not end like a sentence, have enough words for a
     word list and a camel-cased word: each is read by every rule."""
     features = np.zeros((len(lines), len(LOCAL_FEATURES)))
     features[:, LOCAL_FEATURES.index("log_words")] = np.log1p(ALPHABETICAL_LIST_WORDS)
     features[:, LOCAL_FEATURES.index("camel")] = 1.0
-    return line_marks(lines, features)
+    return rule_marks(lines, features)
 
 
 MARKED_LINES = [
@@ -323,14 +323,14 @@ def test_line_marks_read_each_line_as_the_rules_do() -> None:
 
 def _unfolded(line: str) -> bool:
     """Whether line holds a character beyond the Basic Multilingual Plane or a letter that casefold() makes
-    several characters: the lines line_marks leaves to _words_in_order."""
+    several characters: the lines rule_marks leaves to _words_in_order."""
     return any(ch > "\uffff" or (ch.isalpha() and len(ch.casefold()) > 1) for ch in line)
 
 
 def test_line_marks_read_only_the_lines_the_feature_matrix_picks() -> None:
     for blocks, features in _pages_with_features():
         texts = [b.text for b in blocks]
-        marks = line_marks(texts, features)
+        marks = rule_marks(texts, features)
         unended = features[:, LOCAL_FEATURES.index("final_stop")] == 0
         wordy = features[:, LOCAL_FEATURES.index("log_words")] >= np.log1p(ALPHABETICAL_LIST_WORDS)
         camel = features[:, LOCAL_FEATURES.index("camel")] > 0

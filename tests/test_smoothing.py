@@ -2,7 +2,7 @@
 Python computed them before the loops were compiled (``_plain_keep`` and its helpers below, written as
 that code was), on random pages built to hold every shape that keep treats apart (lists announced by a
 colon, numbered lists, tables, headlines shown twice, comment threads, known and inline furniture) and
-on the dev slice's pages as the model scores them; and what _line_marks reads in each line against the
+on the dev slice's pages as the model scores them; and what _keep_marks reads in each line against the
 string methods and regular expressions that define it."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from workers.blocks import (
     WRAPPED_SENTENCE_LINES,
     Block,
     Smoothing,
-    _line_marks,
+    _keep_marks,
     _number_cell,
     densest_run,
     final_stop,
@@ -304,7 +304,7 @@ def test_keep_decides_as_its_plain_definition_on_the_dev_slice() -> None:
 def _marks(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     kinds, case, _ = char_tables()
     code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return _line_marks(code_points, np.array([len(t) for t in texts], dtype=np.int64), kinds, case)
+    return _keep_marks(code_points, np.array([len(t) for t in texts], dtype=np.int64), kinds, case)
 
 
 def _plain_next_copy(texts: list[str]) -> list[int]:

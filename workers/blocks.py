@@ -727,7 +727,7 @@ class Smoothing:
         _, texts, _, blank_after = zip(*blocks, strict=True)  # each field of the blocks, as one tuple
         chars = np.fromiter(map(len, texts), np.int64, n)
         code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        number_start, may_announce, next_copy = _line_marks(code_points, chars, *char_tables()[:2])
+        number_start, may_announce, next_copy = _keep_marks(code_points, chars, *char_tables()[:2])
         # the items of a list that a line of the article announces, of a numbered list one line of
         # which reads like the article, and the cells of tables, weigh nothing against the article: they
         # are short and score low, and would otherwise end it at the list or split it in two (a numbered
@@ -921,7 +921,7 @@ def tight_run_ids(blank_after: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _line_marks(
+def _keep_marks(
     code_points: np.ndarray, lengths: np.ndarray, kinds: np.ndarray, case: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What Smoothing.keep reads in the text of each line of a page, given as its ``code_points`` (the
@@ -988,7 +988,7 @@ def _ends_with_final_stop(code_points: np.ndarray, start: int, end: int, kinds: 
     return p >= start and code_points[p] <= 0xFFFF and kinds[code_points[p]] & F_FINAL_STOP != 0
 
 
-# The spaces _line_marks counts in a line at most: enough to tell whether it has the words that
+# The spaces _keep_marks counts in a line at most: enough to tell whether it has the words that
 # LIST_INTRO_WORDS and REPEATED_RUN_WORDS ask for.
 _MOST_SPACES_READ = max(LIST_INTRO_WORDS, REPEATED_RUN_WORDS) - 1
 
@@ -1022,7 +1022,7 @@ def repeated_runs(next_copy: np.ndarray) -> np.ndarray:
     the article over them; they weigh nothing when the article's run is chosen (see Smoothing.keep), so
     that a meal plan that repeats its recipes inside the article still keeps them by their scores.
     ``next_copy`` is each headline-shaped line's offset to the next copy of it (0 for none, see
-    _line_marks); it is the same along a repeated run (so lines that alternate, or one line repeated in
+    _keep_marks); it is the same along a repeated run (so lines that alternate, or one line repeated in
     a row, count as a run too): a run is at least REPEATED_RUN_LINES lines with one offset, its copy
     the lines that offset further down."""
     n = len(next_copy)
@@ -1048,7 +1048,7 @@ def introduced_lists(
     LIST_INTRO_WORDS for what qualifies, and when the article goes on after them, whatever they
     score). The list is the run of tight lines (``run``, see tight_run_ids) that starts after the
     announcing line, with or without a blank line before it. ``may_announce`` flags the lines that end
-    with a colon and have LIST_INTRO_WORDS words or more (see _line_marks)."""
+    with a colon and have LIST_INTRO_WORDS words or more (see _keep_marks)."""
     intro = np.full(len(blocks), -1)
     for i in np.flatnonzero(may_announce & (scores >= level)).tolist():
         first = i + 1
@@ -1073,7 +1073,7 @@ def numbered_lists(blocks: list[Block], number_starts: list[int] | None = None) 
     numbers its items in order from 1; the items are short, read like no sentence and score low, yet a
     list the article keeps one line of is the article's (see Smoothing.keep), and may be all of it (see
     workers.clean). Only the lines that start with a digit are matched: ``number_starts``, those that
-    start like a number (see _line_marks), when the caller has them."""
+    start like a number (see _keep_marks), when the caller has them."""
     if number_starts is None:
         number_starts = [i for i, b in enumerate(blocks) if b.text[0].isdigit()]
     lists: list[list[int]] = []  # the block indices of each list's items
@@ -1099,7 +1099,7 @@ def tables(texts: Sequence[str], run: np.ndarray, number_starts: list[int]) -> n
     and business articles go on between their tables (a team's snap counts by position, each table
     followed by a paragraph on it); menus and link lists hold few bare numbers. ``texts`` are the
     blocks' texts; ``run``: see tight_run_ids; only the lines that start like a number (``number_starts``,
-    see _line_marks) are read."""
+    see _keep_marks) are read."""
     cells = np.zeros(len(texts), dtype=bool)
     cells[[i for i in number_starts if _number_cell(texts[i])]] = True
     return _table_lines(run, cells)

@@ -100,7 +100,7 @@ def glued_teasers(texts: list[str], marks: dict[int, int]) -> list[int]:
     article ("MacBook", "CarMax") mostly recurs on its page, or stands in no list of such lines. Only a
     list counts: GLUED_TEASERS_MIN on one page, each within GLUED_TEASERS_GAP blocks of another (no page
     of the 790 dev articles' own text has more than two such lines, and an article's two stay in it when
-    a teaser list sits beside it). Only the lines line_marks marks MAY_GLUE (none on most pages) are
+    a teaser list sits beside it). Only the lines rule_marks marks MAY_GLUE (none on most pages) are
     searched for a junction."""
     shaped = {i: words for i, mark in marks.items() if mark & MAY_GLUE and (words := _glued_at(texts[i]))}
     if len(shaped) < GLUED_TEASERS_MIN:
@@ -223,7 +223,7 @@ def _credit_after_caption(text: str) -> bool:
 
 
 def photo_credits(texts: list[str], marks: dict[int, int]) -> list[int]:
-    """The lines (a page's ``texts``, with their line_marks) that photo_credit takes for a credit or a
+    """The lines (a page's ``texts``, with their rule_marks) that photo_credit takes for a credit or a
     picture's label. Its two halves are asked only about the lines that each can accept, which spares
     them about 29 lines in 30: _credit_or_label about those marked MAY_CREDIT, _agency_credit about those
     marked MAY_NAME_AGENCY."""
@@ -247,10 +247,10 @@ def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
     the training pages (or too varied) for the scorer to learn otherwise. ``features`` is the page's
     feature matrix (``workers.blocks.block_features``): word lists are looked for only on long unended
     lines, glued teasers only on lines with a camel-cased word, labels only on repeated ones; one
-    compiled pass over the page (line_marks) reads the word lists and picks the few lines each other
+    compiled pass over the page (rule_marks) reads the word lists and picks the few lines each other
     rule has to read."""
     texts = list(map(attrgetter("text"), blocks))
-    marks = line_marks(texts, features)
+    marks = rule_marks(texts, features)
     found = dict.fromkeys(word_lists(texts, marks), "word_list")
     found.update(dict.fromkeys(glued_teasers(texts, marks), "teaser"))
     found.update(dict.fromkeys(photo_credits(texts, marks), "caption"))
@@ -261,7 +261,7 @@ def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
 
 
 def word_lists(texts: list[str], marks: dict[int, int]) -> list[int]:
-    """The lines (a page's ``texts``, with their line_marks) that alphabetical_list takes for a word list:
+    """The lines (a page's ``texts``, with their rule_marks) that alphabetical_list takes for a word list:
     those the compiled pass found one in (WORD_LIST), and those it left to _words_in_order
     (ASK_WORD_LIST) that it finds one in."""
     return [
@@ -301,7 +301,7 @@ def repeated_labels(texts: list[str], indices: Sequence[int]) -> list[int]:
     return list(compress(indices, map(labels.__contains__, texts)))
 
 
-# What line_marks tells of a line (bits): MAY_CREDIT, _credit_or_label may take it for a credit or a label
+# What rule_marks tells of a line (bits): MAY_CREDIT, _credit_or_label may take it for a credit or a label
 # (see _credit_marks); MAY_NAME_AGENCY, it does not end like a sentence and holds "|", "/" or "via", as a
 # line _agency_credit accepts does; MAY_GLUE, _glued_at may find a junction in it (see _may_glue);
 # WORD_LIST, its words are in alphabetical order (_words_in_order); ASK_WORD_LIST, _words_in_order must
@@ -342,11 +342,11 @@ _HOTO, _OTO, _AG, _TUR, _LD = (
 
 @cache
 def _char_table() -> np.ndarray:
-    """The entry of every character of the Basic Multilingual Plane for line_marks (int64): its lower()
+    """The entry of every character of the Basic Multilingual Plane for rule_marks (int64): its lower()
     (itself when that is several characters: only "İ", see _holds_credit_piece), its casefold() (0 when
     that is several characters, which _FOLDS_TO_MANY flags), and whether it is whitespace (str.split's
     separators), lower-case (str.islower), a letter of LETTERS' words ([^\\W\\d_]), a character
-    _line_marks reads (_MARKED: a newline or the first of a mark), the first of a credit word's first
+    _rule_marks reads (_MARKED: a newline or the first of a mark), the first of a credit word's first
     two letters (_CREDIT_INITIAL) and one that lower() makes the first letter of a piece of a credit
     word (_PIECE_INITIAL, see _holds_credit_piece)."""
     kinds, case, lower = char_tables()
@@ -364,7 +364,7 @@ def _char_table() -> np.ndarray:
     return table
 
 
-def line_marks(texts: list[str], features: np.ndarray) -> dict[int, int]:
+def rule_marks(texts: list[str], features: np.ndarray) -> dict[int, int]:
     """The lines of a page (``texts``, with its feature matrix) that the rules have to read, with their
     marks (see MAY_CREDIT), found in one compiled pass over the page's characters. Only the lines that
     do not end like a sentence and have ALPHABETICAL_LIST_WORDS words or more are read for a word list,
@@ -373,11 +373,11 @@ def line_marks(texts: list[str], features: np.ndarray) -> dict[int, int]:
     which hold no newline."""
     # a numpy str array holds the page's code points (UCS-4): made in half the time encode("utf-32") takes
     cp = np.frombuffer(np.array("\n".join(texts)), dtype=np.uint32)
-    return dict(_line_marks(cp, _char_table(), features).tolist())
+    return dict(_rule_marks(cp, _char_table(), features).tolist())
 
 
 @njit(cache=True, nogil=True)
-def _line_marks(cp: np.ndarray, table: np.ndarray, features: np.ndarray) -> np.ndarray:
+def _rule_marks(cp: np.ndarray, table: np.ndarray, features: np.ndarray) -> np.ndarray:
     """The marked lines of the page whose code points, lines separated by newlines, are cp, as rows of a
     line and its marks. Each character is looked up once, and passed over unless the table flags it
     _MARKED (most characters are letters): a branch for each of the marks on every character would take
