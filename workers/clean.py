@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from itertools import compress, pairwise, repeat
+from operator import attrgetter
 from typing import NamedTuple, cast
 
 import numpy as np
@@ -352,7 +353,7 @@ def _assemble(
         )
         title = blocks[title_idx].text if title_idx is not None else None
     anchors = [body_start] if title_idx is None else [title_idx, body_start]
-    texts = [b.text for b in blocks]
+    texts = list(map(attrgetter("text"), blocks))
     titles = _title_rows(texts, title) if title is not None else set()
     if headline is not None:
         titles |= _title_rows(texts, headline)
@@ -379,10 +380,9 @@ def _assemble(
     if (signed := metadata.find_byline(blocks, anchors, may_be_byline)) is not None:
         meta.add(signed[0])
         byline = byline or signed[1]
-    reasons: list[str | None] = [None if k else shape for k, shape in zip(keep.tolist(), shapes, strict=True)]
+    reasons: list[str | None] = list(shapes)  # a dropped line's shape; kept lines have none, or a rule's
     for i in kept:
-        if _share_bar(texts[i]):
-            reasons[i] = "share"
+        reasons[i] = "share" if _share_bar(texts[i]) else None
     for i, cut in cuts.items():
         if not keep[i]:
             reasons[i] = cut
@@ -430,11 +430,11 @@ def _title_rows(texts: list[str], title: str) -> set[int]:
     the line's ends)."""
     normalised = _normalised_title(title)
     word = max((w for w in normalised.split() if "0" not in w), key=len, default="")
-    length = len(title)
+    shortest, longest = len(title) - SAME_TEXT_SLACK, len(title) + SAME_TEXT_SLACK
     return {
         i
         for i, text in enumerate(texts)
-        if abs(len(text) - length) <= SAME_TEXT_SLACK
+        if shortest <= len(text) <= longest
         and word in unicodedata.normalize("NFKC", text).casefold()
         and normalise_line(text) == normalised
     }
