@@ -3,11 +3,25 @@ against the plain definition it stands for."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
+from functools import cache
+from pathlib import Path
 
 import pytest
 
-from workers.blocks import CLOCK, HAN_KANA, NUMERIC_DATE, WORD, Block, final_mark, has_digit, truncated
+from workers.blocks import (
+    CLOCK,
+    HAN_KANA,
+    NUMERIC_DATE,
+    WORD,
+    Block,
+    final_mark,
+    has_digit,
+    segment,
+    truncated,
+)
 from workers.metadata import (
     _BREADCRUMB,
     _COPYRIGHT_YEAR,
@@ -21,6 +35,7 @@ from workers.metadata import (
     _copyright_year,
     _date_of_line,
     _is_dateline,
+    _may_take_the_year,
     _shares,
     _signed,
     _title_lines,
@@ -279,6 +294,46 @@ DATELINES = [
     "2019-11-18T10:24",
     "22 de outubro de 2010",
 ]
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def _page_lines() -> list[str]:
+    """The lines of the dev slice's pages and of the seed pages."""
+    with gzip.open(DATA / "dev-slice.jsonl.gz", "rt", encoding="utf-8") as rows:
+        raws = [json.loads(row)["text"] for row in rows]
+    raws += [p.read_text(encoding="utf-8") for p in sorted((DATA / "seeds").glob("*.txt"))]
+    return [b.text for raw in raws if raw.strip() for b in segment(raw)]
+
+
+YEARLESS_DATELINES = [
+    "Posted Nov 19, 6:51 AM",
+    "19 novembre, 10:24",
+    "Updated Nov 19, 9:41 AM;Posted Nov 18, 8:19 PM",
+    "November 18, 2019 | Updated Nov 17, 9:41 AM",  # a part without its year, earlier than the whole's
+    "Published Wed, Nov 20 20194:29 AM EST",
+    "Aktualisiert 19. November um 10:24",
+]
+
+
+def test_a_line_takes_the_year_only_when_it_may() -> None:
+    lines = [*_page_lines(), *DATELINES, *SHAPE_LINES, *YEARLESS_DATELINES]
+    for text in lines:
+        if not _may_take_the_year(text):
+            assert _date_of_line(text, 2019) == _date_of_line(text) == _date_of_line(text, 1999), text
+    # all but the glued one read otherwise with a year: the lines the test above would catch if not said to
+    taking = [text for text in YEARLESS_DATELINES if _date_of_line(text, 2019) != _date_of_line(text)]
+    assert len(taking) == 5
+    assert all(map(_may_take_the_year, taking))
+
+
+def test_a_dateline_without_its_year_takes_the_copyright_year() -> None:
+    blocks = _blocks(["Headline of the story here", "Posted Nov 19, 6:51 AM", "Body", "© 2018 The Gazette"])
+    assert find_date_line(blocks, [0]) == (1, "2018-11-19")
+    blocks[3] = Block(3, "The Gazette", True, True)
+    assert find_date_line(blocks, [0]) is None
 
 
 @pytest.mark.parametrize("line", DATELINES)

@@ -736,6 +736,18 @@ def _date_of_line(text: str, year: int | None = None) -> str | None:
     return min(parts, key=to_timestamp) if comparable else whole
 
 
+def _may_take_the_year(text: str) -> bool:
+    """Whether the page's year may complete a date in the line: a day and month before a clock time (see
+    _parse_clocked_day; in the line, of which _date_of_line's parts are pieces, or in a piece). Any other
+    line reads the same without it, and so find_date_line looks the year up (a search of the whole page,
+    see _copyright_year) only for a line that passes: on 3 of the 120 AEB text pages, where it was
+    looked up on every page (find_date_line 0.069 -> 0.061 ms per 6 KB, old and new interleaved page by
+    page in one process; 0.86 of the median page's time)."""
+    if ":" not in text:
+        return False
+    return MONTH_DAY_CLOCK.search(text) is not None or DAY_MONTH_CLOCK.search(text) is not None
+
+
 def find_date_line(
     blocks: Sequence[Block],
     anchors: Sequence[int],
@@ -749,9 +761,14 @@ def find_date_line(
     to then ("3 hours ago", "Yesterday 2:45 PM") is read too, when no line states the date, and only above
     the article or as its first line (the last anchor): below it such timestamps are the related stories'
     and the comments'."""
-    year = _copyright_year(blocks) or (fetched_at.year if fetched_at else None)
+
+    @cache
+    def page_year() -> int | None:
+        """The year a date written without one takes: looked up once, for the first line that may."""
+        return _copyright_year(blocks) or (fetched_at.year if fetched_at else None)
 
     def read(text: str) -> str | None:
+        year = page_year() if _may_take_the_year(text) else None
         found = _date_of_line(text, year)
         if year is None or found is None or fetched_at is None or found[:10] <= fetched_at.date().isoformat():
             return found
