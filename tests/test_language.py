@@ -89,24 +89,51 @@ def test_identify_answers_as_py3langid_ranks() -> None:
         assert np.array_equal(_scores(sample), identifier._decide(sample)), sample
 
 
-def test_feature_counts_are_py3langids() -> None:
-    model = _model()
+def _walked_texts() -> list[bytes]:
+    """The varied samples as py3langid encodes them; every length from 0 to 40 bytes of some (fewer
+    bytes than the walk has lanes, and about as many); the Chinese, Japanese and Korean ones after up
+    to 47 spaces, which moves their two-character words, the automaton's longest paths (six bytes),
+    across the lanes' starts; and random bytes."""
     identifier = py3langid.langid._get_identifier()
-    for sample in _varied_samples():
-        text = identifier._encode(sample)
-        visits = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, text)
-        features, counts = model.feature_counts(
-            np.frombuffer(text, dtype=np.uint8), model.next_state, model.state_row, model.state_feature
-        )
-        assert features.tolist() == list((visits or {}).keys())
-        assert counts.tolist() == list((visits or {}).values())
+    texts = [identifier._encode(sample) for sample in _varied_samples()]
+    texts += [text[:length] for text in texts[4:60:5] for length in range(41)]
+    texts += [b" " * spaces + identifier._encode(sample) for sample in _SCRIPTS[9:12] for spaces in range(48)]
+    rng = random.Random(5)
+    texts += [rng.randbytes(rng.randrange(600)) for _ in range(100)]
+    return texts
+
+
+def _feature_counts(text: bytes, context_bytes: int) -> tuple[list[int], list[float]]:
+    model = _model()
+    features, counts = model.feature_counts(
+        text, model.next_state, model.state_row, model.state_feature, context_bytes
+    )
+    return features.tolist(), counts.tolist()
+
+
+def test_feature_counts_are_py3langids() -> None:
+    """The walk in lanes counts what py3langid's walk over the whole text counts, in the same order."""
+    identifier = py3langid.langid._get_identifier()
+    for text in _walked_texts():
+        visits = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, text) or {}
+        assert _feature_counts(text, _model().context_bytes) == (list(visits), list(visits.values())), text
+
+
+def test_the_automatons_state_needs_all_of_its_context_bytes() -> None:
+    """A lane that starts one byte later than context_bytes before its stretch miscounts some text: the
+    breadth-first walk measures the automaton's depth, not less (the Japanese sample shows it)."""
+    context_bytes = _model().context_bytes
+    texts = _walked_texts()
+    assert any(
+        _feature_counts(text, context_bytes - 1) != _feature_counts(text, context_bytes) for text in texts
+    )
 
 
 def test_widened_rows_are_numpys_float32() -> None:
     halves = np.arange(1 << 16, dtype=np.uint16).reshape(512, 128)
     finite = np.isfinite(halves.view(np.float16)).all(axis=1)
     rows = np.flatnonzero(finite)[::-1]  # in another order than the table's
-    widened = _model().widened_rows(halves, rows)
+    widened, _ = _model().widened_rows(halves, rows)
     assert np.array_equal(widened, halves[rows].view(np.float16).astype(np.float32))
     assert np.isfinite(py3langid.langid._get_identifier().nb_ptc).all()
 
