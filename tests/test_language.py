@@ -3,16 +3,18 @@ are keyed by, even where py3langid's own first answer is an ISO 639-3 code."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import numpy as np
 import py3langid
 import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
-from py3langid.langid import visit_counts
+from py3langid.langid import RAW_FLOOR, LanguageIdentifier, visit_counts
 
+from workers import language
 from workers.blocks import LETTERS, _mostly_letters
-from workers.language import _model, _scores, identify
+from workers.language import _model, _raw_scores, identify
 
 
 @pytest.mark.parametrize(("prose", "code"), [(PROSE_EN, "en"), (PROSE_DE, "de"), (PROSE_FR, "fr")])
@@ -86,7 +88,28 @@ def test_identify_answers_as_py3langid_ranks() -> None:
     assert answers == [_reference_identify(sample) for sample in samples]
     assert len(set(answers)) > 15  # the samples do cover many languages
     for sample in samples:
-        assert np.array_equal(_scores(sample), identifier._decide(sample)), sample
+        assert np.array_equal(_raw_scores(sample), identifier._raw_score(identifier._encode(sample))), sample
+
+
+def test_identify_takes_the_language_py3langid_ranks_first_from_any_scores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever the raw scores, identify answers what py3langid's folding and ranking of them make: for
+    no feature, each column alone at the top, and each pair of columns tied at the top (a language's two
+    columns, or one of them with a column between them) over random lower scores."""
+    classes = len(py3langid.langid._get_identifier().nb_classes)
+    rng = np.random.default_rng(11)
+    tops = [[], *([column] for column in range(classes)), *itertools.combinations(range(classes), 2)]
+    for top in tops:
+        scores = np.full(classes, RAW_FLOOR, np.float32)
+        if top:
+            scores = rng.choice(np.float32([RAW_FLOOR, -3, -2]), size=classes)
+            scores[list(top)] = -1
+        monkeypatch.setattr(language, "_raw_scores", lambda _sample, scores=scores: scores.copy())
+        monkeypatch.setattr(
+            LanguageIdentifier, "_raw_score", lambda _self, _text, scores=scores: scores.copy()
+        )
+        assert identify("") == _reference_identify(""), top
 
 
 def _walked_texts() -> list[bytes]:
