@@ -15,9 +15,9 @@ them), so that the sums are rounded alike.
 In the pipeline those loops wait on memory instead: the rest of a page's work evicts the automaton's
 39 MB of transitions and the 28 MB table from the caches, and the walk's ~400 loads each wait for the
 one before. Walking the sample in 16 stretches at once and loading the rows' cache lines all together
-before widening them (see _feature_counts and _widened_rows) take a page's identify from ~300 to ~150 us
-(the walk 150 -> 50-65 us, the widening 75 -> 40-50 us); the language stage of text mode from 0.25 to
-0.165 ms per 6 KB.
+before widening them (see _feature_counts and _widened_rows) take a page's identify from ~300 to
+130-200 us (the walk 150 -> 50-65 us, the widening 75 -> 40-50 us; with the caches flushed before each
+call, 330 -> 195 us), and the language stage of text mode from 0.20 to 0.14 ms per 6 KB.
 """
 
 from __future__ import annotations
@@ -104,8 +104,8 @@ def _raw_scores(sample: str) -> np.ndarray:
     return np.log1p(counts) @ rows + model.class_prior
 
 
-# How many stretches of a text the automaton walks at once (see _feature_counts): 16 hide the most of
-# their memory latency on this machine's 400-byte samples; 8 to 32 cost about the same.
+# How many stretches of a text the automaton walks at once (see _feature_counts). In the pipeline, on
+# the 400-byte samples, 8, 16 and 32 cost the same (within 3 %).
 _LANES = 16
 
 
