@@ -22,9 +22,11 @@ from workers.line_features import (
     FINAL_STOPS,
     HASH_BASE,
     HEAD_COLON_CHARS,
+    LOG_COLUMNS,
     QUOTES,
     SENTENCE_ENDERS,
     SEPARATOR_CHARS,
+    SHAPE_FEATURES,
     SK_DIGIT,
     SK_LETTER,
     SK_OTHER,
@@ -32,6 +34,7 @@ from workers.line_features import (
     SK_UPPER,
     LineShapes,
     _in_stop_table,
+    count_logs,
     line_shapes,
     stop_table,
     word_hash,
@@ -73,13 +76,27 @@ def _cjk(ch: str) -> bool:
     return any(lo <= ord(ch) <= hi for lo, hi in CJK_RANGES)
 
 
-def _expected(line: str) -> dict[str, float]:
-    """The shape features of one line by their definitions, for characters beyond the Basic Multilingual
-    Plane read as U+FFFF (no letter, no case), as the compiled pass reads them."""
+def _counts(line: str) -> dict[str, int]:
+    """The counts whose logarithms the LOG_COLUMNS hold, by their definitions, for characters beyond the
+    Basic Multilingual Plane read as U+FFFF (no letter, no case), as the compiled pass reads them."""
     text = "".join(ch if ord(ch) <= 0xFFFF else "\uffff" for ch in line)
     raw = text.split()
     words = [w for w in (w.strip(EDGE_PUNCT) for w in raw) if w]
-    n_words = len(words) + sum(map(_cjk, text))
+    return {
+        "log_chars": len(text),
+        "log_words": len(words) + sum(map(_cjk, text)),
+        "camel": sum(w != w.upper() and w[1:] != w[1:].lower() for w in raw),
+        "separators": sum(ch in SEPARATOR_CHARS for ch in text),
+    }
+
+
+def _expected(line: str) -> dict[str, float]:
+    """The shape features of one line by their definitions, read as _counts reads them."""
+    text = "".join(ch if ord(ch) <= 0xFFFF else "\uffff" for ch in line)
+    raw = text.split()
+    words = [w for w in (w.strip(EDGE_PUNCT) for w in raw) if w]
+    counts = _counts(line)
+    n_words = counts["log_words"]
     stops = sum(w.lower() in STOPS for w in words) + sum(_cjk(ch) and ch in STOPS for ch in text)
     alpha = max(sum(w.isalpha() for w in words), 1)
     end = text.rstrip(CLOSERS)[-1:]
@@ -89,10 +106,10 @@ def _expected(line: str) -> dict[str, float]:
         "stop_ratio": stops / max(n_words, 1),
         "cap_ratio": sum(w[0].isupper() for w in words) / alpha,
         "caps_words": sum(w.isupper() for w in words) / alpha,
-        "camel": math.log1p(sum(w != w.upper() and w[1:] != w[1:].lower() for w in raw)),
+        "camel": math.log1p(counts["camel"]),
         "punct_ratio": (len(text) - sum(map(len, words)) - len(raw) + 1) / len(text),
         "digit_ratio": sum(ch in "0123456789" for ch in text) / len(text),
-        "separators": math.log1p(sum(ch in SEPARATOR_CHARS for ch in text)),
+        "separators": math.log1p(counts["separators"]),
         "commas_per_word": text.count(",") / max(n_words, 1),
         "cjk_ratio": sum(map(_cjk, text)) / len(text),
         "quote": any(ch in QUOTES for ch in text),
@@ -130,6 +147,21 @@ def test_shape_features_agree_with_their_definitions(seed: int) -> None:
         assert got == pytest.approx({name: float(value) for name, value in expected.items()}, abs=1e-12), line
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_logarithms_of_counts_are_numpys_to_the_bit(seed: int) -> None:
+    """The model's bin edges are quantiles of values numpy took: the compiled pass looks its logarithms
+    up in count_logs, which must hold numpy's log1p of each count exactly, however long the line."""
+    rng = random.Random(seed)
+    lines = [_random_line(rng) for _ in range(60)] + SHAPES + ["word " * 700 + "end"]
+    features = _features(lines)
+    names = [SHAPE_FEATURES[k] for k in LOG_COLUMNS]
+    counts = np.array([[_counts(line)[name] for name in names] for line in lines], dtype=float)
+    assert np.array_equal(features[:, LOG_COLUMNS].view(np.uint64), np.log1p(counts).view(np.uint64))
+    for most in (0, 1023, 1024, 5000):
+        logs = count_logs(most)
+        assert len(logs) > most and np.array_equal(logs, np.log1p(np.arange(len(logs), dtype=float)))
+
+
 def _skeleton_code(ch: str) -> int:
     """A character's class in a skeleton (see LineShapes.skeleton); one beyond the Basic Multilingual
     Plane is read as U+FFFF reads, as no letter, digit or space."""
@@ -143,10 +175,8 @@ def _skeleton_code(ch: str) -> int:
 
 
 def _shapes(lines: list[str]) -> LineShapes:
-    lengths = np.array([len(line) for line in lines], dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1))).astype(np.int64)
     cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
-    return line_shapes(cp, starts, lengths, STOPS)
+    return line_shapes(cp, STOPS, np.zeros((len(lines), len(SHAPE_FEATURES))))
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -165,6 +195,31 @@ def test_words_skeletons_and_marks_agree_with_their_definitions(seed: int) -> No
         bmp = "".join(ch if ord(ch) <= 0xFFFF else "\uffff" for ch in line)
         assert int(shapes.skeleton[i]) == skeleton, line
         assert shapes.marked[i] == any(not (ch.isalpha() or ch.isspace()) for ch in bmp), line
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lines_are_found_and_hashed_in_the_code_points(seed: int) -> None:
+    """Each line's start and length among the page's code points (a character beyond the Basic
+    Multilingual Plane, or a lone surrogate, is one), and the hash of its text."""
+    rng = random.Random(seed)
+    lines = [_random_line(rng) for _ in range(80)] + ["\ud800 lone"]
+    cp = np.frombuffer("\n".join(lines).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    shapes = line_shapes(cp, STOPS, np.zeros((len(lines), len(SHAPE_FEATURES))))
+    assert shapes.lengths.tolist() == [len(line) for line in lines]
+    assert shapes.starts.tolist() == [sum(len(line) + 1 for line in lines[:i]) for i in range(len(lines))]
+    texts = [
+        sum(ord(ch) * pow(HASH_BASE, k, 1 << 64) for k, ch in enumerate(line)) % (1 << 64) for line in lines
+    ]
+    assert shapes.text_hash.tolist() == texts
+
+
+def test_a_line_holding_a_newline_is_refused() -> None:
+    """The lines are found at the newlines: more or fewer of them than rows is an error, not a shift of
+    every feature after it."""
+    cp = np.frombuffer("one\ntwo\nthree".encode("utf-32-le"), dtype=np.uint32)
+    for rows in (2, 4):
+        with pytest.raises(ValueError):
+            line_shapes(cp, STOPS, np.zeros((rows, len(SHAPE_FEATURES))))
 
 
 def test_the_stop_table_holds_exactly_its_words() -> None:

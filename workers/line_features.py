@@ -91,9 +91,7 @@ SHAPE_FEATURES = (
     ENDS_PAREN,
 ) = range(len(SHAPE_FEATURES))
 
-# The columns that hold a count's logarithm, log(1 + count). They are taken with numpy, whose log1p
-# differs from the C library's (which the compiled loop calls) in the last bit for some counts, which
-# would move a feature off a bin edge of the model (the edges are quantiles of the training values).
+# The columns that hold a count's logarithm, log(1 + count), looked up in count_logs.
 LOG_COLUMNS = [LOG_CHARS, LOG_WORDS, CAMEL, SEPARATORS]
 
 # Only lines shorter than this are looked at for dates, clock times and years (see _date_shapes): longer
@@ -254,7 +252,7 @@ def regex_classes() -> tuple[np.ndarray, np.ndarray]:
 @cache
 def stop_table(stops: frozenset[str]) -> tuple[np.ndarray, np.uint64]:
     """The hashes of a language's stop words as an open-addressing hash table, and the value that marks
-    its free slots (one no stop word hashes to): each hash lies in the slot _stop_slot gives it or in the
+    its free slots (one no stop word hashes to): each hash lies in the slot hash_slot gives it or in the
     first free one after it, wrapping around. Three quarters of the slots or more are free, so that most
     words are looked up in one probe: a page's words in a fourth of the time a binary search over the
     sorted hashes took (2 µs against 8 on the median page)."""
@@ -265,11 +263,26 @@ def stop_table(stops: frozenset[str]) -> tuple[np.ndarray, np.uint64]:
         size *= 2
     table = np.full(size, free, dtype=np.uint64)
     for h in hashes:
-        slot = _stop_slot(np.uint64(h), np.uint64(size - 1))
+        slot = hash_slot(np.uint64(h), np.uint64(size - 1))
         while table[slot] != free:
             slot = (slot + 1) % size
         table[slot] = h
     return table, np.uint64(free)
+
+
+def count_logs(most: int) -> np.ndarray:
+    """numpy's log(1 + k) of every count k from 0 to at least ``most``, for the compiled loops to look
+    the logarithms of counts up in rather than take them: numpy's log1p may differ from the C library's
+    (which numba calls) in the last bit (numpy has vectorised versions of its own on some processors),
+    which would move a feature off a bin edge of the model (the edges are quantiles of the training
+    values, which numpy took). Looking them up spares the feature stage a numpy call per page for each
+    matrix of logarithms. The tables are cached by size, a power of two of at least 1,024 counts."""
+    return _count_logs(max(most, 1023).bit_length())
+
+
+@cache
+def _count_logs(bits: int) -> np.ndarray:
+    return np.log1p(np.arange(float(1 << bits)))
 
 
 @cache
@@ -281,10 +294,14 @@ def cjk_stop_chars(stops: frozenset[str]) -> np.ndarray:
 
 
 class LineShapes(NamedTuple):
-    """The shape features of a page's lines, and what ``workers.blocks`` needs besides to compute the
-    rest of the local features."""
+    """What ``workers.blocks`` needs besides the shape features (written into the page's feature
+    matrix) to compute the rest of the local features."""
 
-    features: np.ndarray  # lines × SHAPE_FEATURES, the date, clock and year columns zero
+    starts: np.ndarray  # per line: where it starts among the page's code points
+    lengths: np.ndarray  # per line: its length in code points
+    # per line, a hash of its text (see _line_bounds), so that lines of equal text are found without
+    # comparing every pair
+    text_hash: np.ndarray
     words: np.ndarray  # per line: words (see line_shapes), as a float like the features
     marked: np.ndarray  # per line: whether a character is neither a letter nor whitespace
     # per line, a hash of its shape: every character replaced by its class (upper-case letter, other
@@ -296,32 +313,37 @@ class LineShapes(NamedTuple):
     word_line: np.ndarray  # the line of each
 
 
-def line_shapes(cp: np.ndarray, starts: np.ndarray, lengths: np.ndarray, stops: frozenset[str]) -> LineShapes:
+def line_shapes(cp: np.ndarray, stops: frozenset[str], features: np.ndarray) -> LineShapes:
     """Shape features of the lines of a page, given as its code points (uint32, lines separated by a
-    newline) with each line's start and length among them; ``stops`` are the page language's stop words.
+    newline, which no line holds), written into the first len(SHAPE_FEATURES) columns of ``features``
+    (a row per line, zero where they are written: the date, clock and year columns are written only
+    when they are set); ``stops`` are the page language's stop words. The shapes are written straight
+    into the page's feature matrix, the logarithms of counts looked up in count_logs, and the lines
+    found by the compiled pass: the slicing, the numpy logarithm and the cumulative sum that did these
+    cost more than the pass over the characters.
 
     A word is a run of non-space characters stripped of EDGE_PUNCT, when any character is left; a
     Chinese, Japanese or Korean character counts as a word too (those scripts put no spaces between
     words), and as a stop word when it is a one-character stop word of the language."""
-    shapes = LineShapes._make(
+    return LineShapes._make(
         _line_shapes(
             cp,
-            starts,
-            lengths,
+            features,
+            count_logs(len(cp)),
             packed_char_table(),
             *stop_table(stops),
             cjk_stop_chars(stops),
             *regex_classes(),
         )
     )
-    shapes.features[:, LOG_COLUMNS] = np.log1p(shapes.features[:, LOG_COLUMNS])
-    return shapes
 
 
 @njit(cache=True, nogil=True)
-def _stop_slot(h: np.uint64, mask: np.uint64) -> np.uint64:
-    """The slot of stop_table where the search for a word's hash starts: bits of the hash multiplied by a
-    large odd constant (Fibonacci hashing), so that neighbouring hashes spread over the table."""
+def hash_slot(h: np.uint64, mask: np.uint64) -> np.uint64:
+    """The slot of a hash table of 2**k slots (mask: 2**k - 1) where the search for a 64-bit hash
+    starts: bits of the hash multiplied by a large odd constant (Fibonacci hashing), so that
+    neighbouring hashes spread over the table. stop_table and workers.blocks._neighbour_overlaps
+    use it."""
     return (h * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32) & mask
 
 
@@ -329,7 +351,7 @@ def _stop_slot(h: np.uint64, mask: np.uint64) -> np.uint64:
 def _in_stop_table(table: np.ndarray, free: np.uint64, h: np.uint64) -> bool:
     """Whether h is one of the hashes in stop_table (the value marking a free slot is none of them)."""
     mask = np.uint64(len(table) - 1)
-    slot = _stop_slot(h, mask)
+    slot = hash_slot(h, mask)
     while table[slot] != free:
         if table[slot] == h:
             return True
@@ -379,6 +401,33 @@ def _starts_with(cp: np.ndarray, at: int, end: int, text: np.ndarray) -> bool:
     return True
 
 
+@njit(cache=True, nogil=True)
+def _line_bounds(cp: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each of the page's n lines starts among its code points (lines separated by a newline), its
+    length and the hash of its code points (the sum of c · HASH_BASE^k, wrapping modulo 2**64)."""
+    starts = np.zeros(n, dtype=np.int64)
+    lengths = np.zeros(n, dtype=np.int64)
+    text_hash = np.zeros(n, dtype=np.uint64)
+    if not n:
+        return starts, lengths, text_hash
+    line, h, power = 0, np.uint64(0), np.uint64(1)
+    for p in range(len(cp)):
+        c = cp[p]
+        if c == 10:
+            if line == n - 1:
+                raise ValueError("a line holds a newline")
+            lengths[line], text_hash[line] = p - starts[line], h
+            line += 1
+            starts[line], h, power = p + 1, np.uint64(0), np.uint64(1)
+        else:
+            h += np.uint64(c) * power
+            power *= np.uint64(HASH_BASE)
+    if line != n - 1:
+        raise ValueError("fewer lines than rows")
+    lengths[line], text_hash[line] = len(cp) - starts[line], h
+    return starts, lengths, text_hash
+
+
 _WWW = np.array([ord(c) for c in "www."], dtype=np.uint32)
 _SCHEME = np.array([ord(c) for c in "://"], dtype=np.uint32)
 _DOTS = np.array([ord(c) for c in "..."], dtype=np.uint32)
@@ -387,16 +436,16 @@ _DOTS = np.array([ord(c) for c in "..."], dtype=np.uint32)
 @njit(cache=True, nogil=True)
 def _line_shapes(
     cp: np.ndarray,
-    starts: np.ndarray,
-    lengths: np.ndarray,
+    features: np.ndarray,
+    logs: np.ndarray,
     table: np.ndarray,
     stop_slots: np.ndarray,
     free_slot: np.uint64,
     cjk_stops: np.ndarray,
     word_bounds: np.ndarray,
     digit_bounds: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """line_shapes' results as a tuple, LineShapes' fields in order.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """line_shapes' results as a tuple, LineShapes' fields in order; ``logs`` is count_logs' table.
 
     Most characters are letters inside a word, and the loop over a word's characters is kept to what
     they need, so that the compiler keeps its few variables in registers: look the character up once
@@ -404,8 +453,8 @@ def _line_shapes(
     and add it to the word's hash. What only some characters need (F_COUNTED) is read after the word,
     in the words that hold such characters; spaces, which end words, are read by the loop over the line;
     and the words that end in edge punctuation are hashed anew without it."""
-    n = len(starts)
-    features = np.zeros((n, len(SHAPE_FEATURES)))
+    n = len(features)
+    starts, lengths, text_hash = _line_bounds(cp, n)
     words_out = np.zeros(n)
     marked_out = np.zeros(n, dtype=np.bool_)
     skeletons = np.zeros(n, dtype=np.uint64)
@@ -540,8 +589,8 @@ def _line_shapes(
         safe_alpha = max(float(alpha), 1.0)
         stop_ratio = stops / safe_words
         row = features[line]
-        row[LOG_CHARS] = n_chars  # LOG_COLUMNS: logarithms taken by line_shapes
-        row[LOG_WORDS] = n_words
+        row[LOG_CHARS] = logs[length]
+        row[LOG_WORDS] = logs[words + cjk]
         row[SENTENCE_END] = sentence_end
         row[FINAL_STOP] = (end_kind & F_FINAL_STOP) != 0
         row[TRUNCATED] = truncated
@@ -550,8 +599,8 @@ def _line_shapes(
         row[CAP_RATIO] = first_upper / safe_alpha
         row[DIGIT_RATIO] = digits / n_chars
         row[SHORT_WITH_NUMBER] = n_words <= 6 and digits > 0 and not sentence_end
-        row[CAMEL] = camel
-        row[SEPARATORS] = separators
+        row[CAMEL] = logs[camel]
+        row[SEPARATORS] = logs[separators]
         row[LINKISH] = linkish
         row[ALL_CAPS] = (line_flags & C_UPPER) != 0 and (line_flags & C_NOT_UPPER) == 0
         row[COMMAS_PER_WORD] = commas / safe_words
@@ -574,7 +623,16 @@ def _line_shapes(
         words_out[line] = n_words
         marked_out[line] = (line_flags & C_NOT_ALPHA) != 0
         skeletons[line] = skeleton
-    return features, words_out, marked_out, skeletons, hashes[:n_hashes], hash_lines[:n_hashes]
+    return (
+        starts,
+        lengths,
+        text_hash,
+        words_out,
+        marked_out,
+        skeletons,
+        hashes[:n_hashes],
+        hash_lines[:n_hashes],
+    )
 
 
 @njit(cache=True, nogil=True)
