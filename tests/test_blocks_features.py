@@ -17,6 +17,7 @@ from workers.blocks import (
     TEMPLATE_MIN_LINES,
     Additive,
     Block,
+    _log_odds,
     _repeated_lines,
     _template_lines,
     block_features,
@@ -325,6 +326,28 @@ def test_the_additive_model_scores_each_feature_by_its_weight_and_its_bin() -> N
         bins = [sum(value >= edge for edge in feature_edges) for value in x[:, j]]
         z += model["weights"][j] * x[:, j] + np.array(model["table"][j])[bins]
     assert Additive.from_json(model).predict(x) == pytest.approx(1 / (1 + np.exp(-z)), rel=1e-12)
+
+
+def test_log_odds_are_summed_row_by_row_to_the_bit() -> None:
+    """The compiled loop adds to each row's sum column by column: in the order of the plain row-by-row
+    sum (features, base, then the steps of the edges reached), so to the same bits."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(70, 9)).round(1)
+    weights = rng.normal(size=9)
+    columns = np.repeat(np.arange(9), 3)
+    edges = np.sort(rng.normal(size=(9, 3)).round(1), axis=1).ravel()
+    steps = rng.normal(size=len(columns))
+    expected = []
+    for row in x:
+        total = 0.0
+        for value, weight in zip(row.tolist(), weights.tolist(), strict=True):
+            total += value * weight
+        total += 0.3
+        for column, edge, step in zip(columns.tolist(), edges.tolist(), steps.tolist(), strict=True):
+            if row[column] >= edge:
+                total += step
+        expected.append(total)
+    assert _log_odds(x, weights, 0.3, columns, edges, steps).tolist() == expected
 
 
 @pytest.mark.parametrize("seed", range(3))
