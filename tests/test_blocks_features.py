@@ -20,6 +20,7 @@ from workers.blocks import (
     _log_odds,
     _repeated_lines,
     _template_lines,
+    _text_keys,
     block_features,
     densest_run,
     feature_names,
@@ -276,16 +277,19 @@ def test_page_columns_follow_their_definitions(seed: int) -> None:
     assert np.array_equal(local_features(blocks, STOPS), features[:, : len(LOCAL_FEATURES)])
 
 
-def test_lines_of_colliding_hashes_are_compared_by_their_text() -> None:
-    """Lines whose hashes are equal are repeated only when their texts are: all hashes alike here."""
-    lines = ["Home", "News", "Home", "Sport", "news", "Sport", "Home", "Weather"]
+def test_lines_of_one_key_are_compared_by_their_text() -> None:
+    """Lines whose keys are equal are repeated only when their texts are: all keys alike, then the keys
+    of _text_keys, which these lines of different text share two by two."""
+    lines = ["ABc", "Abc", "Home", "Wait!!", "Wait!", "the  end", "the end", "Home", "Abc", "Sport"]
     cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
     shapes = line_shapes(cp, STOPS, np.zeros((len(lines), len(SHAPE_FEATURES))))
-    collide = np.zeros(len(lines), dtype=np.uint64)
+    keys = _text_keys(shapes.skeleton, shapes.word_hash, shapes.word_line)
+    assert keys[0] == keys[1] and keys[3] == keys[4] and keys[5] == keys[6]
     counts = Counter(lines)
     expected = [counts[line] > 1 for line in lines]
+    collide = np.zeros(len(lines), dtype=np.uint64)
     assert _repeated_lines(cp, shapes.starts, shapes.lengths, collide).tolist() == expected
-    assert _repeated_lines(cp, shapes.starts, shapes.lengths, shapes.text_hash).tolist() == expected
+    assert _repeated_lines(cp, shapes.starts, shapes.lengths, keys).tolist() == expected
 
 
 @pytest.mark.parametrize("seed", range(10))

@@ -299,9 +299,6 @@ class LineShapes(NamedTuple):
 
     starts: np.ndarray  # per line: where it starts among the page's code points
     lengths: np.ndarray  # per line: its length in code points
-    # per line, a hash of its text (see _line_bounds), so that lines of equal text are found without
-    # comparing every pair
-    text_hash: np.ndarray
     words: np.ndarray  # per line: words (see line_shapes), as a float like the features
     marked: np.ndarray  # per line: whether a character is neither a letter nor whitespace
     # per line, a hash of its shape: every character replaced by its class (upper-case letter, other
@@ -402,30 +399,25 @@ def _starts_with(cp: np.ndarray, at: int, end: int, text: np.ndarray) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def _line_bounds(cp: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where each of the page's n lines starts among its code points (lines separated by a newline), its
-    length and the hash of its code points (the sum of c · HASH_BASE^k, wrapping modulo 2**64)."""
+def _line_bounds(cp: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of the page's n lines starts among its code points (lines separated by a newline), and
+    its length."""
     starts = np.zeros(n, dtype=np.int64)
     lengths = np.zeros(n, dtype=np.int64)
-    text_hash = np.zeros(n, dtype=np.uint64)
     if not n:
-        return starts, lengths, text_hash
-    line, h, power = 0, np.uint64(0), np.uint64(1)
+        return starts, lengths
+    line = 0
     for p in range(len(cp)):
-        c = cp[p]
-        if c == 10:
+        if cp[p] == 10:
             if line == n - 1:
                 raise ValueError("a line holds a newline")
-            lengths[line], text_hash[line] = p - starts[line], h
+            lengths[line] = p - starts[line]
             line += 1
-            starts[line], h, power = p + 1, np.uint64(0), np.uint64(1)
-        else:
-            h += np.uint64(c) * power
-            power *= np.uint64(HASH_BASE)
+            starts[line] = p + 1
     if line != n - 1:
         raise ValueError("fewer lines than rows")
-    lengths[line], text_hash[line] = len(cp) - starts[line], h
-    return starts, lengths, text_hash
+    lengths[line] = len(cp) - starts[line]
+    return starts, lengths
 
 
 _WWW = np.array([ord(c) for c in "www."], dtype=np.uint32)
@@ -444,7 +436,7 @@ def _line_shapes(
     cjk_stops: np.ndarray,
     word_bounds: np.ndarray,
     digit_bounds: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """line_shapes' results as a tuple, LineShapes' fields in order; ``logs`` is count_logs' table.
 
     Most characters are letters inside a word, and the loop over a word's characters is kept to what
@@ -454,7 +446,7 @@ def _line_shapes(
     in the words that hold such characters; spaces, which end words, are read by the loop over the line;
     and the words that end in edge punctuation are hashed anew without it."""
     n = len(features)
-    starts, lengths, text_hash = _line_bounds(cp, n)
+    starts, lengths = _line_bounds(cp, n)
     words_out = np.zeros(n)
     marked_out = np.zeros(n, dtype=np.bool_)
     skeletons = np.zeros(n, dtype=np.uint64)
@@ -626,7 +618,6 @@ def _line_shapes(
     return (
         starts,
         lengths,
-        text_hash,
         words_out,
         marked_out,
         skeletons,
