@@ -4,20 +4,26 @@ like it. Tested through the public feature matrix and through clean_text."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import random
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
 from prose import PROSE_EN
 
 from workers.blocks import (
+    INVISIBLE,
     LOCAL_FEATURES,
+    LONG_LINE_CHARS,
     TEMPLATE_MAX_WORDS,
     TEMPLATE_MIN_LINES,
     Additive,
     Block,
     _log_odds,
+    _pieces,
     _repeated_lines,
     _template_lines,
     _text_keys,
@@ -25,6 +31,7 @@ from workers.blocks import (
     densest_run,
     feature_names,
     local_features,
+    segment,
 )
 from workers.clean import clean_text
 from workers.line_features import EDGE_PUNCT, SHAPE_FEATURES, line_shapes
@@ -363,3 +370,46 @@ def test_the_densest_run_is_the_stretch_of_largest_weight_earliest_and_shortest(
         stretches = [(weights[s : e + 1].sum(), -e, s) for e in range(n) for s in range(e + 1)]
         _, minus_end, start = max(stretches)
         assert densest_run(weights) == (start, -minus_end), weights
+
+
+def _plain_segment(raw: str) -> list[Block]:
+    """segment as its plain definition: every line tidied (whitespace collapsed, invisible characters
+    dropped at the edges of the line and of its words), the blank ones left out, the long ones cut."""
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [" ".join(w for w in line.split() if w.strip(INVISIBLE)).strip(INVISIBLE) for line in lines]
+    blocks = []
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        pieces = _pieces(line) if len(line) > LONG_LINE_CHARS else [line]
+        before = i == 0 or not lines[i - 1]
+        after = i == len(lines) - 1 or not lines[i + 1]
+        for k, piece in enumerate(pieces):
+            blocks.append(Block(i, piece, k > 0 or before, k < len(pieces) - 1 or after))
+    return blocks
+
+
+# Pieces of random pages for segment: every kind of whitespace and line break it reads, invisible
+# characters, a character beyond the Basic Multilingual Plane, a lone surrogate, a NUL, sentence ends
+# where long lines are cut.
+SEGMENT_PIECES = [
+    "word", "Two words", " ", "  ", "\t", "\n", "\n\n", "\r", "\r\n", "\xa0", "\u3000", "\u2028", "\x0c",
+    *INVISIBLE, "\U0001f600", "\ud800", "\x00", "x" * 350, "A sentence ends here. " * 20, "句子。" * 120,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_segment_makes_the_blocks_of_its_plain_definition_on_random_pages(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(3000):
+        raw = "".join(rng.choice(SEGMENT_PIECES) for _ in range(rng.randint(0, 14)))
+        blocks = segment(raw)
+        assert blocks == _plain_segment(raw), repr(raw)
+        assert all(type(b.blank_before) is bool and type(b.blank_after) is bool for b in blocks)
+
+
+def test_segment_makes_the_blocks_of_its_plain_definition_on_the_dev_slice() -> None:
+    path = Path(__file__).resolve().parent / "data" / "dev-slice.jsonl.gz"
+    for line in gzip.decompress(path.read_bytes()).decode().splitlines():
+        raw = json.loads(line)["text"]
+        assert segment(raw) == _plain_segment(raw)

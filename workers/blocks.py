@@ -38,6 +38,7 @@ from workers.line_features import (
     F_CLOSER,
     F_FINAL_STOP,
     F_PRINTABLE,
+    F_SPACE,
     FINAL_STOPS,
     HASH_BASE,
     SHAPE_FEATURES,
@@ -82,6 +83,7 @@ CJK_SENTENCE_END = re.compile(r"[。！？][」』”’）]?$")
 # byte-order mark, soft hyphen. Editors leave lines of nothing else between paragraphs, and a scraper
 # copies them; such a line is a blank line to the reader, and is one to segment.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE_CODES = np.array([ord(c) for c in INVISIBLE], dtype=np.uint32)
 WORD = re.compile(r"\w+")
 BULLET = re.compile(r"(?:[•·▪►▸‣◦*–—-]|\d{1,2}[.)]) ")
 # Dates and clock times standing alone (after no letter, digit or underscore). Each pattern starts with
@@ -135,29 +137,37 @@ def segment(raw: str) -> list[Block]:
     """Split page text into blocks, one per non-empty line, remembering blank-line separation because
     article paragraphs are usually blank-separated while menus are runs of tight lines. Whitespace
     inside a line is collapsed to single spaces, so a block's word count is its count of spaces + 1.
-    A line longer than LONG_LINE_CHARS becomes several blocks (see _pieces) with the same line_no."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    stripped = text.split("\n")
-    untidy = _untidy_lines(
-        np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32), char_tables()[0]
+    A line longer than LONG_LINE_CHARS becomes several blocks (see _pieces) with the same line_no.
+    One compiled pass over the page's code points (_line_rows) finds the non-blank lines, their blank
+    neighbours and the few lines to tidy or to cut, and the blocks are made from its columns by maps of
+    built-in functions rather than by a Python loop over the lines: 105 -> 90 us per 6 KB."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
+    if not text:
+        return []  # (an empty str array is one character long)
+    lines = text.split("\n")
+    # a numpy str array holds the text's code points (UCS-4): made in half the time encode("utf-32") takes
+    line_no, blank_before, blank_after, untidy, long = _line_rows(
+        np.frombuffer(np.array(text), dtype=np.uint32), char_tables()[0]
     )
-    for i in np.flatnonzero(untidy).tolist():
-        stripped[i] = _tidied(stripped[i])
-    stripped.append("")  # so that the first line's predecessor and the last line's successor are blank
-    rows = []  # the blocks' fields
-    for i, text in enumerate(stripped):
-        if not text:
-            continue
-        if len(text) <= LONG_LINE_CHARS:
-            rows.append((i, text, not stripped[i - 1], not stripped[i + 1]))
-            continue
-        pieces = _pieces(text)
-        last = len(pieces) - 1
-        for k, piece in enumerate(pieces):
-            rows.append((i, piece, k > 0 or not stripped[i - 1], k < last or not stripped[i + 1]))
-    # made blocks by tuple.__new__, which is what Block(...) does after a call to a Python function: a
-    # page's ~170 blocks in a third of the time
-    return cast(list[Block], list(map(tuple.__new__, repeat(Block), rows)))
+    for i in untidy.tolist():
+        lines[i] = _tidied(lines[i])
+    numbers = line_no.tolist()
+    fields = zip(
+        numbers, map(lines.__getitem__, numbers), blank_before.tolist(), blank_after.tolist(), strict=True
+    )
+    # made by tuple.__new__, which is what Block(...) does after a call to a Python function: a page's
+    # ~170 blocks in a third of the time
+    blocks = cast(list[Block], list(map(tuple.__new__, repeat(Block), fields)))
+    # from the last, so that the positions of those before stay where they are
+    for k in reversed(long.tolist()):
+        number, text, before, after = blocks[k]
+        if len(text) > LONG_LINE_CHARS:  # (tidying may have made it shorter)
+            pieces = _pieces(text)
+            last = len(pieces) - 1
+            blocks[k : k + 1] = [
+                Block(number, piece, j > 0 or before, j < last or after) for j, piece in enumerate(pieces)
+            ]
+    return blocks
 
 
 def _tidied(line: str) -> str:
@@ -168,24 +178,53 @@ def _tidied(line: str) -> str:
 
 
 @njit(cache=True, nogil=True)
-def _untidy_lines(cp: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    """Which lines of a page (its code points, lines separated by newlines) need tidying (_tidied). A
-    line is tidy when its only whitespace is single spaces between words (the space is the one printable
-    whitespace character) and it holds no INVISIBLE character (none of them is printable). Most lines of
-    a page are, and are spared splitting into words and joining again; looking at each line's characters
-    in Python took half of segment's time. A character beyond the Basic Multilingual Plane, which the
-    table does not cover, makes a line untidy: tidying a line that was tidy changes nothing."""
-    untidy = np.zeros(np.count_nonzero(cp == 10) + 1, dtype=np.bool_)
-    line, previous = 0, 10
-    for c in cp:
+def _line_rows(
+    cp: np.ndarray, kinds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The non-blank lines of a page (its code points, lines separated by newlines): the number of each,
+    whether a blank line (or the page's edge) comes before it and after it, the numbers of those that
+    need tidying (_tidied), and the positions among them of those longer than LONG_LINE_CHARS before
+    tidying (which only shortens a line). A line is tidy when its only whitespace is single spaces
+    between words (the space is the one printable whitespace character) and it holds no INVISIBLE
+    character (none of them is printable); most lines of a page are, and are spared splitting into
+    words and joining again. A line is blank when tidying leaves nothing of it: it holds no character
+    but whitespace and INVISIBLE ones. A character beyond the Basic Multilingual Plane, which the table
+    does not cover, makes a line untidy (tidying a line that was tidy changes nothing) and not blank (no
+    such character is either)."""
+    blank = np.empty(len(cp) + 2, dtype=np.bool_)  # by line + 1, after a blank line before the first
+    untidy = np.empty(len(cp) + 1, dtype=np.bool_)
+    chars = np.empty(len(cp) + 1, dtype=np.int64)
+    blank[0] = True
+    line = start = 0
+    previous = 10
+    line_untidy = visible = False
+    for p in range(len(cp) + 1):
+        c = cp[p] if p < len(cp) else 10
         if c == 10:
-            untidy[line] |= previous == 32
-            line += 1
-        elif c > 0xFFFF or not kinds[c] & F_PRINTABLE or (c == 32 and (previous == 32 or previous == 10)):
-            untidy[line] = True
+            blank[line + 1] = not visible
+            untidy[line] = line_untidy or previous == 32
+            chars[line] = p - start
+            line, start = line + 1, p + 1
+            line_untidy = visible = False
+        elif c == 32:
+            line_untidy |= previous == 32 or previous == 10
+        elif c > 0xFFFF:
+            line_untidy = visible = True
+        elif kinds[c] & F_PRINTABLE:
+            visible = True
+        else:
+            line_untidy = True
+            visible |= not kinds[c] & F_SPACE and c not in _INVISIBLE_CODES
         previous = c
-    untidy[line] |= previous == 32
-    return untidy
+    blank[line + 1] = True  # after the last line
+    numbers = np.flatnonzero(~blank[1 : line + 1])
+    return (
+        numbers,
+        blank[numbers],
+        blank[numbers + 2],
+        numbers[untidy[numbers]],
+        np.flatnonzero(chars[numbers] > LONG_LINE_CHARS),
+    )
 
 
 def _pieces(line: str) -> list[str]:
