@@ -302,9 +302,14 @@ def test_keep_decides_as_its_plain_definition_on_the_dev_slice() -> None:
 
 
 def _marks(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """_keep_marks of the lines, its number starts as flags, after checking the lengths it reads."""
     kinds, case, _ = char_tables()
-    code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return _keep_marks(code_points, np.array([len(t) for t in texts], dtype=np.int64), kinds, case)
+    code_points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lengths, number_starts, may_announce, next_copy = _keep_marks(code_points, len(texts), kinds, case)
+    assert lengths.tolist() == [len(t) for t in texts]
+    number_start = np.zeros(len(texts), dtype=bool)
+    number_start[number_starts] = True
+    return number_start, may_announce, next_copy
 
 
 def _plain_next_copy(texts: list[str]) -> list[int]:

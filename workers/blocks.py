@@ -310,7 +310,7 @@ THREAD_MIN_FOLLOWING = 2
 LIST_INTRO_WORDS = 3
 LIST_ITEMS_LEVEL = 0.05
 TABLE_NUMBERS_SHARE = 0.2
-# A table (see tables) has at least this many lines; a cell that is a number has at most this many
+# A table (see _table_lines) has at least this many lines; a cell that is a number has at most this many
 # characters.
 TABLE_MIN_LINES = 6
 NUMBER_CELL_CHARS = 16
@@ -805,7 +805,7 @@ class Smoothing:
     at least ``inside`` within it, and outside it only what scores at least ``outside``. The items of a
     list that a line of the article announces (introduced_lists) never weigh against the article in that
     choice, and are kept whole when the line announcing them is; nor do the lines of numbered lists
-    (numbered_lists), kept whole when any of their lines is, nor the cells of tables (see tables),
+    (numbered_lists), kept whole when any of their lines is, nor the cells of tables (see _table_lines),
     kept when they lie inside the article. A widget the page shows twice (repeated_runs) weighs nothing
     either way.
 
@@ -838,26 +838,26 @@ class Smoothing:
         5" would otherwise split it and lose its first half)."""
         n = len(blocks)
         _, texts, _, blank_after = zip(*blocks, strict=True)  # each field of the blocks, as one tuple
-        chars = np.fromiter(map(len, texts), np.int64, n)
-        code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        number_start, may_announce, next_copy = _keep_marks(code_points, chars, *char_tables()[:2])
+        # a numpy str array holds the page's code points (UCS-4): made in half the time encode("utf-32")
+        # takes
+        code_points = np.frombuffer(np.array("\n".join(texts)), dtype=np.uint32)
+        chars, number_starts, may_announce, next_copy = _keep_marks(code_points, n, *char_tables()[:2])
         # the items of a list that a line of the article announces, of a numbered list one line of
         # which reads like the article, and the cells of tables, weigh nothing against the article: they
         # are short and score low, and would otherwise end it at the list or split it in two (a numbered
         # "most read" menu, none of whose lines does, still ends it)
-        run = tight_run_ids(np.frombuffer(bytes(blank_after), dtype=bool))
-        intro = introduced_lists(blocks, scores, self.run_level, run, may_announce)
-        number_starts = np.flatnonzero(number_start).tolist()
-        numbered = numbered_lists(blocks, number_starts)
-        table = tables(texts, run, number_starts)
+        starts = number_starts.tolist()
+        numbered = numbered_lists(blocks, starts)
+        cells = np.array([i for i in starts if _number_cell(texts[i])], dtype=np.int64)
         no_flags = np.zeros(n, dtype=bool)
-        weights, evidence, best = _run_weights(
+        weights, evidence, best, intro, table = _run_weights(
             scores,
             chars**self.length_power,
             self.run_level,
-            intro,
+            np.frombuffer(bytes(blank_after), dtype=bool),
+            may_announce,
+            cells,
             numbered,
-            table,
             next_copy,
             no_flags if inline is None else inline,
             no_flags if known is None else known,
@@ -929,23 +929,32 @@ def _run_weights(
     scores: np.ndarray,
     length_weights: np.ndarray,
     run_level: float,
-    intro: np.ndarray,
+    blank_after: np.ndarray,
+    may_announce: np.ndarray,
+    cells: np.ndarray,
     numbered: np.ndarray,
-    table: np.ndarray,
     next_copy: np.ndarray,
     inline: np.ndarray,
     known: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, int]:
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
     """The weight of each block in the choice of the article's run (see Smoothing.keep), the evidence
-    of each (its score, 0 for the blocks ``known`` as boilerplate), and the block with the most
-    evidence (the first of them). A block's weight is its score's excess over ``run_level`` times
+    of each (its score, 0 for the blocks ``known`` as boilerplate), the block with the most evidence
+    (the first of them), and the lists and tables that decide them: each block's announcing line (see
+    introduced_lists, given ``may_announce``) and whether it lies in a table (see _table_lines, given
+    the blocks that are numbers alone, ``cells``), both read along the runs of tight lines that
+    ``blank_after`` ends. A block's weight is its score's excess over ``run_level`` times
     ``length_weights`` (its length to the smoothing's power); never negative for the items of lists
-    (``intro``, see introduced_lists; ``numbered``, see numbered_lists, when one of the list's lines
-    scores at least run_level) and the cells of a ``table``; zero for the lines of repeated runs (see
-    repeated_runs, given ``next_copy``), the ``inline`` furniture and the ``known`` boilerplate. One
-    compiled loop: as numpy it took a dozen calls of a microsecond or more each on a page's few hundred
-    blocks."""
+    (announced ones; ``numbered``, see numbered_lists, when one of the list's lines scores at least
+    run_level) and the cells of a table; zero for the lines of repeated runs (see repeated_runs, given
+    ``next_copy``), the ``inline`` furniture and the ``known`` boilerplate. One compiled call: as numpy
+    and Python, the lists and tables took a dozen calls of several microseconds each on a page's few
+    hundred blocks."""
     n = len(scores)
+    run = tight_run_ids(blank_after)
+    is_cell = np.zeros(n, dtype=np.bool_)
+    is_cell[cells] = True
+    intro = introduced_lists(scores, run_level, run, blank_after, may_announce, is_cell)
+    table = _table_lines(run, is_cell)
     read = _in_lists_with(numbered, scores >= run_level)
     repeated = repeated_runs(next_copy)
     weights = np.empty(n)
@@ -961,7 +970,7 @@ def _run_weights(
         evidence[i] = 0.0 if known[i] else scores[i]
         if evidence[i] > evidence[best]:
             best = i
-    return weights, evidence, best
+    return weights, evidence, best, intro, table
 
 
 @njit(cache=True, nogil=True)
@@ -1035,28 +1044,35 @@ def tight_run_ids(blank_after: np.ndarray) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _keep_marks(
-    code_points: np.ndarray, lengths: np.ndarray, kinds: np.ndarray, case: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """What Smoothing.keep reads in the text of each line of a page, given as its ``code_points`` (the
-    lines one after another) and their ``lengths``, with the character tables of
-    ``workers.line_features.char_tables`` (``kinds``, ``case``): whether it starts like a number
-    (with a decimal digit, a full stop, a comma or a percent sign, as the lines that _NUMBERED_ITEM and
-    _NUMBER_CELL match do: only those are matched against them; a character beyond the Basic
-    Multilingual Plane, which the tables do not cover, is taken to, and the regular expressions that
-    read the lines so marked decide), whether it may announce a list (ends with a colon and has
-    LIST_INTRO_WORDS words or more, see introduced_lists), and, for a headline-shaped line
-    (REPEATED_RUN_WORDS words or more, no sentence end), how far down the page the next copy of it is (0
-    for none; see repeated_runs). Copies share their length, first and last character: the lines that
-    share those are sorted together and told apart by comparing them. One compiled pass: in Python each
-    of these looked at every line, a call or two per line, and the copies took a Counter of the page."""
-    n = len(lengths)
-    starts = np.zeros(n, dtype=np.int64)
+    code_points: np.ndarray, n: int, kinds: np.ndarray, case: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What Smoothing.keep reads in the n lines of a page, given as its ``code_points`` (the lines
+    separated by newlines; segment's lines hold none), with the character tables of
+    ``workers.line_features.char_tables`` (``kinds``, ``case``): the length of each line; the lines
+    that start like a number (with a decimal digit, a full stop, a comma or a percent sign, as the
+    lines that _NUMBERED_ITEM and _NUMBER_CELL match do: only those are matched against them; a
+    character beyond the Basic Multilingual Plane, which the tables do not cover, is taken to, and the
+    regular expressions that read the lines so marked decide); whether each may announce a list (ends
+    with a colon and has LIST_INTRO_WORDS words or more, see introduced_lists); and, for a
+    headline-shaped line (REPEATED_RUN_WORDS words or more, no sentence end), how far down the page the
+    next copy of it is (0 for none; see repeated_runs). Copies share their length, first and last
+    character: the lines that share those are sorted together and told apart by comparing them. One
+    compiled pass: in Python each of these looked at every line, a call or two per line, and the copies
+    took a Counter of the page."""
+    starts = np.empty(n, dtype=np.int64)
+    lengths = np.empty(n, dtype=np.int64)
+    i = start = 0
+    for p in range(len(code_points) + 1):
+        if p == len(code_points) or code_points[p] == ord("\n"):
+            if i == n:
+                raise ValueError("more lines than blocks: a block's text holds a newline")
+            starts[i], lengths[i] = start, p - start
+            i, start = i + 1, p + 1
     number_start = np.zeros(n, dtype=np.bool_)
     may_announce = np.zeros(n, dtype=np.bool_)
     headline = np.zeros(n, dtype=np.bool_)
-    start = 0
     for i in range(n):
-        starts[i] = start
+        start = starts[i]
         end = start + lengths[i]
         if end > start:
             first = code_points[start]
@@ -1072,7 +1088,6 @@ def _keep_marks(
                 spaces = _spaces(code_points, start, end, _MOST_SPACES_READ)
                 may_announce[i] = code_points[end - 1] == ord(":") and spaces + 1 >= LIST_INTRO_WORDS
                 headline[i] = spaces >= REPEATED_RUN_WORDS - 1
-        start = end
     lines = np.flatnonzero(headline)
     keys = np.empty(len(lines), dtype=np.uint64)  # length, first and last character (21 bits each)
     for k, line in enumerate(lines):
@@ -1089,7 +1104,7 @@ def _keep_marks(
             if _same_text(code_points, starts[order[a]], starts[order[b]], lengths[order[a]]):
                 next_copy[order[a]] = order[b] - order[a]
                 break
-    return number_start, may_announce, next_copy
+    return lengths, np.flatnonzero(number_start), may_announce, next_copy
 
 
 @njit(cache=True, nogil=True)
@@ -1152,27 +1167,38 @@ def repeated_runs(next_copy: np.ndarray) -> np.ndarray:
     return found
 
 
+@njit(cache=True, nogil=True)
 def introduced_lists(
-    blocks: list[Block], scores: np.ndarray, level: float, run: np.ndarray, may_announce: np.ndarray
+    scores: np.ndarray,
+    level: float,
+    run: np.ndarray,
+    blank_after: np.ndarray,
+    may_announce: np.ndarray,
+    cells: np.ndarray,
 ) -> np.ndarray:
     """Per block, the index of the line that announces the list it is an item of, else -1. "Allowed
     foods:", "Standings after 36 races:" end a sentence of the article with a colon and go on in a list
     or a table: its items are short, end like no sentence and score low, yet belong to the article (see
     LIST_INTRO_WORDS for what qualifies, and when the article goes on after them, whatever they
     score). The list is the run of tight lines (``run``, see tight_run_ids) that starts after the
-    announcing line, with or without a blank line before it. ``may_announce`` flags the lines that end
-    with a colon and have LIST_INTRO_WORDS words or more (see _keep_marks)."""
-    intro = np.full(len(blocks), -1)
-    for i in np.flatnonzero(may_announce & (scores >= level)).tolist():
+    announcing line, with or without a blank line before it (``blank_after`` flags the blocks a blank
+    line follows). ``may_announce`` flags the lines that end with a colon and have LIST_INTRO_WORDS
+    words or more (see _keep_marks), ``cells`` those that are a number alone (see _number_cell)."""
+    n = len(scores)
+    intro = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        if not may_announce[i] or scores[i] < level:
+            continue
         first = i + 1
-        if first == len(blocks) or (blocks[i].blank_after and blocks[first].blank_after):
+        if first == n or (blank_after[i] and blank_after[first]):
             continue  # nothing follows, or one paragraph does
-        last = int(run.searchsorted(run[first], side="right")) - 1
-        items = blocks[first : last + 1]
-        goes_on = last + 1 < len(blocks) and scores[last + 1] >= level
+        last = first
+        while last + 1 < n and run[last + 1] == run[first]:
+            last += 1
+        goes_on = last + 1 < n and scores[last + 1] >= level
         if (
             np.median(scores[first : last + 1]) >= LIST_ITEMS_LEVEL
-            or _number_share(items) >= TABLE_NUMBERS_SHARE
+            or cells[first : last + 1].sum() / (last + 1 - first) >= TABLE_NUMBERS_SHARE
             or goes_on
         ):
             intro[first : last + 1] = i
@@ -1206,22 +1232,13 @@ def numbered_lists(blocks: list[Block], number_starts: list[int] | None = None) 
     return numbered
 
 
-def tables(texts: Sequence[str], run: np.ndarray, number_starts: list[int]) -> np.ndarray:
-    """Which blocks lie in a table flattened one cell per line: a run of at least TABLE_MIN_LINES tight
-    lines (no blank line between them) of which at least TABLE_NUMBERS_SHARE are numbers alone. Sports
-    and business articles go on between their tables (a team's snap counts by position, each table
-    followed by a paragraph on it); menus and link lists hold few bare numbers. ``texts`` are the
-    blocks' texts; ``run``: see tight_run_ids; only the lines that start like a number (``number_starts``,
-    see _keep_marks) are read."""
-    cells = np.zeros(len(texts), dtype=bool)
-    cells[[i for i in number_starts if _number_cell(texts[i])]] = True
-    return _table_lines(run, cells)
-
-
 @njit(cache=True, nogil=True)
 def _table_lines(run: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """The lines of the tight runs (``run``, see tight_run_ids) that are tables: at least TABLE_MIN_LINES
-    lines, at least TABLE_NUMBERS_SHARE of them ``cells`` (numbers alone)."""
+    """Which blocks lie in a table flattened one cell per line: a run of at least TABLE_MIN_LINES tight
+    lines (``run``, see tight_run_ids) of which at least TABLE_NUMBERS_SHARE are ``cells`` (numbers
+    alone, see _number_cell). Sports and business articles go on between their tables (a team's snap
+    counts by position, each table followed by a paragraph on it); menus and link lists hold few bare
+    numbers."""
     n = len(run)
     n_runs = run[-1] + 1 if n else 0
     lines = np.zeros(n_runs, dtype=np.int64)
@@ -1238,11 +1255,6 @@ def _table_lines(run: np.ndarray, cells: np.ndarray) -> np.ndarray:
 def _number_cell(text: str) -> bool:
     """Whether a block is a number alone ("5040", "85%", "1."): a table's cell."""
     return len(text) <= NUMBER_CELL_CHARS and _NUMBER_CELL.fullmatch(text) is not None
-
-
-def _number_share(items: list[Block]) -> float:
-    """The share of the blocks that are a number alone."""
-    return sum(map(_number_cell, map(attrgetter("text"), items))) / len(items)
 
 
 @njit(cache=True, nogil=True)
