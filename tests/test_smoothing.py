@@ -20,8 +20,11 @@ import pytest
 from prose import PROSE_DE, PROSE_EN
 
 from workers.blocks import (
+    ENDS_IN_COMMA,
+    ENDS_SENTENCE,
     LIST_INTRO_WORDS,
     LIST_ITEMS_LEVEL,
+    MAY_ANNOUNCE,
     NUMBERED_ITEM_GAP,
     NUMBERED_MIN_ITEMS,
     REPEATED_RUN_LINES,
@@ -36,6 +39,7 @@ from workers.blocks import (
     Smoothing,
     _keep_marks,
     _number_cell,
+    _wrapped_sentence,
     densest_run,
     final_stop,
     load_model,
@@ -137,6 +141,16 @@ def _plain_thread_start(keep: np.ndarray, thread_lines: np.ndarray) -> int | Non
     return int(dated[0]) if len(dated) > THREAD_MIN_FOLLOWING else None
 
 
+def _plain_wrapped_sentence(texts: list[str], evidence: np.ndarray, i: int) -> int | None:
+    j = i
+    while j < min(i + WRAPPED_SENTENCE_LINES, len(texts)) - 1 and texts[j][-1] in ",、，":
+        j += 1
+    whole = sum(len(t) for t in texts[i : j + 1]) >= WHOLE_SENTENCE_CHARS
+    if j == i or not (whole and final_stop(texts[j])):
+        return None
+    return j if evidence[i : j + 1].mean() >= WHOLE_SENTENCE_LEVEL else None
+
+
 def _plain_keep(
     s: Smoothing,
     scores: np.ndarray,
@@ -174,22 +188,13 @@ def _plain_keep(
             and final_stop(texts[i])
         )
 
-    def wrapped_sentence(i: int) -> int | None:
-        j = i
-        while j < min(i + WRAPPED_SENTENCE_LINES, len(blocks)) - 1 and texts[j][-1] in ",、，":
-            j += 1
-        whole = sum(len(t) for t in texts[i : j + 1]) >= WHOLE_SENTENCE_CHARS
-        if j == i or not (whole and final_stop(texts[j])):
-            return None
-        return j if evidence[i : j + 1].mean() >= WHOLE_SENTENCE_LEVEL else None
-
     while start > 0 and joins(start - 1):
         start -= 1
     wrapped = np.zeros(len(blocks), dtype=bool)
     while end < len(scores) - 1:
         if joins(end + 1):
             end += 1
-        elif (last := wrapped_sentence(end + 1)) is not None:
+        elif (last := _plain_wrapped_sentence(texts, evidence, end + 1)) is not None:
             wrapped[end + 1 : last + 1] = True
             end = last
         else:
@@ -301,15 +306,24 @@ def test_keep_decides_as_its_plain_definition_on_the_dev_slice() -> None:
         assert SMOOTHING.keep(page.scores, page.blocks, None, page.thread_lines).tolist() == expected.tolist()
 
 
-def _marks(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """_keep_marks of the lines, its number starts as flags, after checking the lengths it reads."""
+def _code_points(texts: list[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _marks(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """_keep_marks of the lines, its number starts as flags, after checking the lengths it reads and
+    the marks it gives against their definitions."""
     kinds, case, _ = char_tables()
-    code_points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    lengths, number_starts, may_announce, next_copy = _keep_marks(code_points, len(texts), kinds, case)
+    lengths, marks, number_starts, next_copy = _keep_marks(_code_points(texts), len(texts), kinds, case)
     assert lengths.tolist() == [len(t) for t in texts]
+    for text, mark in zip(texts, marks.tolist(), strict=True):
+        announces = text.endswith(":") and text.count(" ") + 1 >= LIST_INTRO_WORDS
+        assert bool(mark & MAY_ANNOUNCE) == announces, text
+        assert bool(mark & ENDS_SENTENCE) == final_stop(text), text
+        assert bool(mark & ENDS_IN_COMMA) == (text[-1] in ",、，"), text
     number_start = np.zeros(len(texts), dtype=bool)
     number_start[number_starts] = True
-    return number_start, may_announce, next_copy
+    return number_start, next_copy
 
 
 def _plain_next_copy(texts: list[str]) -> list[int]:
@@ -350,6 +364,8 @@ EDGE_LINES = [
     "\ud800 lone surrogate here",
     "\ud800 lone surrogate here",
     "末尾に句点。",
+    "読点で終わる、",
+    "ends in a comma,",
     "词 语 在 这里",
 ]
 
@@ -363,24 +379,20 @@ def _random_lines(rng: random.Random) -> list[str]:
 def test_line_marks_agree_with_their_definitions(seed: int) -> None:
     rng = random.Random(seed)
     texts = EDGE_LINES if seed == 0 else _random_lines(rng)
-    number_start, may_announce, next_copy = _marks(texts)
-    for text, starts_like_a_number, announces in zip(texts, number_start, may_announce, strict=True):
+    number_start, next_copy = _marks(texts)
+    for text, starts_like_a_number in zip(texts, number_start, strict=True):
         # a character beyond the Basic Multilingual Plane is left to the regular expressions to judge
         looks = _NUMBER_START.match(text) is not None or ord(text[0]) > 0xFFFF
         assert starts_like_a_number == looks, text
-        assert announces == (text.endswith(":") and text.count(" ") + 1 >= LIST_INTRO_WORDS), text
     assert next_copy.tolist() == _plain_next_copy(texts)
 
 
 def test_line_marks_of_the_dev_slice_agree_with_their_definitions() -> None:
     for text in _dev_pages():
         texts = [b.text for b in segment(text)]
-        number_start, may_announce, next_copy = _marks(texts)
+        number_start, next_copy = _marks(texts)
         expected = [_NUMBER_START.match(t) is not None or ord(t[0]) > 0xFFFF for t in texts]
         assert number_start.tolist() == expected
-        assert may_announce.tolist() == [
-            t.endswith(":") and t.count(" ") + 1 >= LIST_INTRO_WORDS for t in texts
-        ]
         assert next_copy.tolist() == _plain_next_copy(texts)
 
 
@@ -391,3 +403,19 @@ def test_numbered_lists_find_the_same_lists_with_the_lines_keep_marks() -> None:
         starts = np.flatnonzero(_marks([b.text for b in blocks])[0]).tolist()
         expected = _plain_numbered_lists(blocks).tolist()
         assert numbered_lists(blocks).tolist() == numbered_lists(blocks, starts).tolist() == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_wrapped_sentences_are_found_as_their_plain_definition_finds_them(seed: int) -> None:
+    """On lines wrapped at their commas with mean scores about WHOLE_SENTENCE_LEVEL, where the
+    decisions of whole pages rarely fall."""
+    rng = random.Random(seed)
+    pool = [*WRAPPED, "短い、", "a short line,", PROSE_EN[0], "Menu", "A sentence that is not long."]
+    for _ in range(300):
+        texts = [rng.choice(pool) for _ in range(rng.randint(1, 12))]
+        evidence = np.array([rng.choice((0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)) for _ in texts])
+        _, marks, _, _ = _keep_marks(_code_points(texts), len(texts), *char_tables()[:2])
+        chars = np.array([len(t) for t in texts], dtype=np.int64)
+        for i in range(len(texts)):
+            expected = _plain_wrapped_sentence(texts, evidence, i)
+            assert _wrapped_sentence(i, evidence, chars, marks) == (-1 if expected is None else expected)

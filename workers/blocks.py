@@ -296,6 +296,7 @@ WHOLE_SENTENCE_LEVEL = 0.3
 # article after it as a whole sentence does, judged by its lines' mean score, over at most this many lines.
 WRAPPED_SENTENCE_LINES = 5
 _COMMAS = ",、，"
+_COMMA_CODES = np.array([ord(c) for c in _COMMAS], dtype=np.uint32)
 # Dated template lines that must follow the first one within what was kept for it to start a comment
 # thread there (see _thread_start).
 THREAD_MIN_FOLLOWING = 2
@@ -348,12 +349,6 @@ def _final_stops(texts: Iterable[str]) -> Iterator[bool]:
     final_stop line by line."""
     ends = map(itemgetter(slice(-1, None)), map(str.rstrip, texts, repeat(CLOSERS)))
     return map(_FINAL_STOPS.__contains__, ends)
-
-
-def _whole_sentence(text: str) -> bool:
-    """Ends like a sentence and is at least WHOLE_SENTENCE_CHARS long (characters, not words: a script
-    written without spaces has sentences too)."""
-    return len(text) >= WHOLE_SENTENCE_CHARS and final_stop(text)
 
 
 def truncated(text: str) -> bool:
@@ -841,7 +836,7 @@ class Smoothing:
         # a numpy str array holds the page's code points (UCS-4): made in half the time encode("utf-32")
         # takes
         code_points = np.frombuffer(np.array("\n".join(texts)), dtype=np.uint32)
-        chars, number_starts, may_announce, next_copy = _keep_marks(code_points, n, *char_tables()[:2])
+        chars, marks, number_starts, next_copy = _keep_marks(code_points, n, *char_tables()[:2])
         # the items of a list that a line of the article announces, of a numbered list one line of
         # which reads like the article, and the cells of tables, weigh nothing against the article: they
         # are short and score low, and would otherwise end it at the list or split it in two (a numbered
@@ -850,78 +845,23 @@ class Smoothing:
         numbered = numbered_lists(blocks, starts)
         cells = np.array([i for i in starts if _number_cell(texts[i])], dtype=np.int64)
         no_flags = np.zeros(n, dtype=bool)
-        weights, evidence, best, intro, table = _run_weights(
+        return _keep_decisions(
             scores,
+            chars,
             chars**self.length_power,
-            self.run_level,
+            marks,
             np.frombuffer(bytes(blank_after), dtype=bool),
-            may_announce,
             cells,
             numbered,
             next_copy,
             no_flags if inline is None else inline,
             no_flags if known is None else known,
-        )
-        if evidence[best] < self.run_level:
-            # no line reads like the article (a one-paragraph story at the foot of a portal's menus):
-            # every weight is negative and the densest run would be the least negative menu label, so
-            # the article is taken to be where the best line is
-            start = end = best
-        else:
-            start, end = densest_run(weights)
-
-        def joins(i: int) -> bool:
-            # a whole sentence next to the article that the classifier half believes is part of it: a
-            # short article among teasers has its paragraphs scored below the run level
-            return evidence[i] >= self.edge or (
-                evidence[i] >= WHOLE_SENTENCE_LEVEL and _whole_sentence(texts[i])
-            )
-
-        def wrapped_sentence(i: int) -> int | None:
-            # the last line of a sentence that starts at line i and goes on over lines ending in a
-            # comma (a blog that wraps its sentences there), when it would join as one line would; the
-            # sentence is then kept whole
-            j = i
-            while j < min(i + WRAPPED_SENTENCE_LINES, n) - 1 and texts[j][-1] in _COMMAS:
-                j += 1
-            if j == i:
-                return None
-            whole = sum(map(len, texts[i : j + 1])) >= WHOLE_SENTENCE_CHARS
-            if not (whole and final_stop(texts[j])):
-                return None
-            return j if evidence[i : j + 1].mean() >= WHOLE_SENTENCE_LEVEL else None
-
-        while start > 0 and joins(start - 1):
-            start -= 1
-        wrapped = no_flags.copy()
-        while end < n - 1:
-            if joins(end + 1):
-                end += 1
-            elif (last := wrapped_sentence(end + 1)) is not None:
-                wrapped[end + 1 : last + 1] = True
-                end = last
-            else:
-                break
-        keep, cut = _keep_decisions(
-            scores,
-            evidence,
-            start,
-            end,
+            no_flags if thread_lines is None else thread_lines,
+            self.run_level,
+            self.edge,
             self.inside,
             self.outside,
-            wrapped,
-            intro,
-            numbered,
-            table,
-            no_flags if thread_lines is None else thread_lines,
         )
-        if cut >= 0:
-            # before the thread's first timestamp, its heading and the first commenter's name
-            for i in np.flatnonzero(keep)[::-1].tolist():
-                if final_stop(texts[i]):
-                    break
-                keep[i] = False
-        return keep
 
 
 @njit(cache=True, nogil=True)
@@ -930,7 +870,7 @@ def _run_weights(
     length_weights: np.ndarray,
     run_level: float,
     blank_after: np.ndarray,
-    may_announce: np.ndarray,
+    marks: np.ndarray,
     cells: np.ndarray,
     numbered: np.ndarray,
     next_copy: np.ndarray,
@@ -940,9 +880,9 @@ def _run_weights(
     """The weight of each block in the choice of the article's run (see Smoothing.keep), the evidence
     of each (its score, 0 for the blocks ``known`` as boilerplate), the block with the most evidence
     (the first of them), and the lists and tables that decide them: each block's announcing line (see
-    introduced_lists, given ``may_announce``) and whether it lies in a table (see _table_lines, given
-    the blocks that are numbers alone, ``cells``), both read along the runs of tight lines that
-    ``blank_after`` ends. A block's weight is its score's excess over ``run_level`` times
+    introduced_lists, given the lines' ``marks``, see _keep_marks) and whether it lies in a table (see
+    _table_lines, given the blocks that are numbers alone, ``cells``), both read along the runs of tight
+    lines that ``blank_after`` ends. A block's weight is its score's excess over ``run_level`` times
     ``length_weights`` (its length to the smoothing's power); never negative for the items of lists
     (announced ones; ``numbered``, see numbered_lists, when one of the list's lines scores at least
     run_level) and the cells of a table; zero for the lines of repeated runs (see repeated_runs, given
@@ -953,7 +893,7 @@ def _run_weights(
     run = tight_run_ids(blank_after)
     is_cell = np.zeros(n, dtype=np.bool_)
     is_cell[cells] = True
-    intro = introduced_lists(scores, run_level, run, blank_after, may_announce, is_cell)
+    intro = introduced_lists(scores, run_level, run, blank_after, marks, is_cell)
     table = _table_lines(run, is_cell)
     read = _in_lists_with(numbered, scores >= run_level)
     repeated = repeated_runs(next_copy)
@@ -976,24 +916,36 @@ def _run_weights(
 @njit(cache=True, nogil=True)
 def _keep_decisions(
     scores: np.ndarray,
-    evidence: np.ndarray,
-    start: int,
-    end: int,
+    chars: np.ndarray,
+    length_weights: np.ndarray,
+    marks: np.ndarray,
+    blank_after: np.ndarray,
+    cells: np.ndarray,
+    numbered: np.ndarray,
+    next_copy: np.ndarray,
+    inline: np.ndarray,
+    known: np.ndarray,
+    thread_lines: np.ndarray,
+    run_level: float,
+    edge_level: float,
     inside_level: float,
     outside_level: float,
-    wrapped: np.ndarray,
-    intro: np.ndarray,
-    numbered: np.ndarray,
-    table: np.ndarray,
-    thread_lines: np.ndarray,
-) -> tuple[np.ndarray, int]:
-    """Smoothing.keep's decisions once the article's run (start to end) is chosen: what scores at least
-    ``inside_level`` within it, what scores at least ``outside_level`` anywhere, the ``wrapped``
-    sentences that joined it and the cells of its tables (``table``) with any evidence; then the items
-    of the lists announced by a kept line (``intro``, see introduced_lists) and the lines of the numbered
-    lists (``numbered``) one line of which is kept, but for those with no evidence (cut by rule or
-    known as boilerplate). Returns the decisions, nothing kept from where a comment thread starts
-    (see _thread_start), and where that is (-1 for no thread)."""
+) -> np.ndarray:
+    """Smoothing.keep's decisions, given what it read in the lines (their lengths, ``chars``, and
+    ``marks``, see _keep_marks; ``cells`` and ``numbered``, see _number_cell and numbered_lists) and
+    the weights of their lengths: the article's run is chosen (see _run_weights) and widened (see
+    _article_run); kept are what scores at least ``inside_level`` within it, what scores at least
+    ``outside_level`` anywhere, the wrapped sentences that joined it and the cells of its tables with
+    any evidence; then the items of the lists announced by a kept line and the lines of the numbered
+    lists one line of which is kept, but for those with no evidence (cut by rule or known as
+    boilerplate); nothing from where a comment thread starts (see _thread_start), nor, before it, the
+    lines after the last one that ends like a sentence (the thread's heading and first commenter's
+    name). One compiled call where there were three, with the run's choice and widening in Python
+    between them: keep 85 -> 74 us per 6 KB."""
+    weights, evidence, best, intro, table = _run_weights(
+        scores, length_weights, run_level, blank_after, marks, cells, numbered, next_copy, inline, known
+    )
+    start, end, wrapped = _article_run(weights, evidence, best, run_level, edge_level, chars, marks)
     n = len(scores)
     keep = np.empty(n, dtype=np.bool_)
     for i in range(n):
@@ -1015,7 +967,80 @@ def _keep_decisions(
     cut = _thread_start(keep, thread_lines)
     if cut >= 0:
         keep[cut:] = False
-    return keep, cut
+        # before the thread's first timestamp, its heading and the first commenter's name
+        for i in range(cut - 1, -1, -1):
+            if keep[i]:
+                if marks[i] & ENDS_SENTENCE:
+                    break
+                keep[i] = False
+    return keep
+
+
+@njit(cache=True, nogil=True)
+def _article_run(
+    weights: np.ndarray,
+    evidence: np.ndarray,
+    best: int,
+    run_level: float,
+    edge_level: float,
+    chars: np.ndarray,
+    marks: np.ndarray,
+) -> tuple[int, int, np.ndarray]:
+    """The article's run (its first and last block) and the wrapped sentences it was widened over: the
+    densest run of the ``weights``, widened over the blocks next to it that join it (see _joins) and,
+    after it, over sentences wrapped at their commas (see _wrapped_sentence). When no block's evidence
+    reaches ``run_level`` (a one-paragraph story at the foot of a portal's menus) every weight is
+    negative and the densest run would be the least negative menu label: the article is then taken to
+    be where the ``best`` block is."""
+    n = len(weights)
+    if evidence[best] < run_level:
+        start, end = best, best
+    else:
+        start, end = densest_run(weights)
+    while start > 0 and _joins(start - 1, evidence, edge_level, chars, marks):
+        start -= 1
+    wrapped = np.zeros(n, dtype=np.bool_)
+    while end < n - 1:
+        if _joins(end + 1, evidence, edge_level, chars, marks):
+            end += 1
+            continue
+        last = _wrapped_sentence(end + 1, evidence, chars, marks)
+        if last < 0:
+            break
+        wrapped[end + 1 : last + 1] = True
+        end = last
+    return start, end, wrapped
+
+
+@njit(cache=True, nogil=True)
+def _joins(i: int, evidence: np.ndarray, edge_level: float, chars: np.ndarray, marks: np.ndarray) -> bool:
+    """Whether block i, next to the article's run, joins it: it scores at least ``edge_level``, or it is a
+    whole sentence (ends like one, at least WHOLE_SENTENCE_CHARS long: characters, not words, as a
+    script written without spaces has sentences too) that the classifier half believes is part of the
+    article (WHOLE_SENTENCE_LEVEL): a short article among teasers has its paragraphs scored below the
+    run level."""
+    return evidence[i] >= edge_level or (
+        evidence[i] >= WHOLE_SENTENCE_LEVEL
+        and chars[i] >= WHOLE_SENTENCE_CHARS
+        and marks[i] & ENDS_SENTENCE != 0
+    )
+
+
+@njit(cache=True, nogil=True)
+def _wrapped_sentence(i: int, evidence: np.ndarray, chars: np.ndarray, marks: np.ndarray) -> int:
+    """The last block of a sentence that starts at block i and goes on over lines ending in a comma (a
+    blog that wraps its sentences there, see WRAPPED_SENTENCE_LINES), when it would join the article as
+    one line would (a whole sentence, its lines' mean evidence at least WHOLE_SENTENCE_LEVEL); -1 for
+    none. The sentence is then kept whole."""
+    j = i
+    while j < min(i + WRAPPED_SENTENCE_LINES, len(evidence)) - 1 and marks[j] & ENDS_IN_COMMA:
+        j += 1
+    if j == i or chars[i : j + 1].sum() < WHOLE_SENTENCE_CHARS or not marks[j] & ENDS_SENTENCE:
+        return -1
+    total = 0.0  # summed in order, as numpy sums a few values
+    for k in range(i, j + 1):
+        total += evidence[k]
+    return j if total / (j + 1 - i) >= WHOLE_SENTENCE_LEVEL else -1
 
 
 @njit(cache=True, nogil=True)
@@ -1042,18 +1067,23 @@ def tight_run_ids(blank_after: np.ndarray) -> np.ndarray:
     return ids
 
 
+# What _keep_marks tells of a line (bits): MAY_ANNOUNCE, it may announce a list (ends with a colon and
+# has LIST_INTRO_WORDS words or more, see introduced_lists); ENDS_SENTENCE, it ends like a sentence
+# (final_stop); ENDS_IN_COMMA, it ends in one of _COMMAS (see _wrapped_sentence).
+MAY_ANNOUNCE, ENDS_SENTENCE, ENDS_IN_COMMA = (1 << k for k in range(3))
+
+
 @njit(cache=True, nogil=True)
 def _keep_marks(
     code_points: np.ndarray, n: int, kinds: np.ndarray, case: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What Smoothing.keep reads in the n lines of a page, given as its ``code_points`` (the lines
     separated by newlines; segment's lines hold none), with the character tables of
-    ``workers.line_features.char_tables`` (``kinds``, ``case``): the length of each line; the lines
-    that start like a number (with a decimal digit, a full stop, a comma or a percent sign, as the
-    lines that _NUMBERED_ITEM and _NUMBER_CELL match do: only those are matched against them; a
-    character beyond the Basic Multilingual Plane, which the tables do not cover, is taken to, and the
-    regular expressions that read the lines so marked decide); whether each may announce a list (ends
-    with a colon and has LIST_INTRO_WORDS words or more, see introduced_lists); and, for a
+    ``workers.line_features.char_tables`` (``kinds``, ``case``): the length of each line; its marks
+    (see MAY_ANNOUNCE); the lines that start like a number (with a decimal digit, a full stop, a comma
+    or a percent sign, as the lines that _NUMBERED_ITEM and _NUMBER_CELL match do: only those are
+    matched against them; a character beyond the Basic Multilingual Plane, which the tables do not
+    cover, is taken to, and the regular expressions that read the lines so marked decide); and, for a
     headline-shaped line (REPEATED_RUN_WORDS words or more, no sentence end), how far down the page the
     next copy of it is (0 for none; see repeated_runs). Copies share their length, first and last
     character: the lines that share those are sorted together and told apart by comparing them. One
@@ -1069,7 +1099,7 @@ def _keep_marks(
             starts[i], lengths[i] = start, p - start
             i, start = i + 1, p + 1
     number_start = np.zeros(n, dtype=np.bool_)
-    may_announce = np.zeros(n, dtype=np.bool_)
+    marks = np.zeros(n, dtype=np.uint8)
     headline = np.zeros(n, dtype=np.bool_)
     for i in range(n):
         start = starts[i]
@@ -1083,10 +1113,16 @@ def _keep_marks(
                 or first == ord("%")
                 or case[first] & C_DECIMAL != 0
             )
+            last = code_points[end - 1]
+            if last in _COMMA_CODES:
+                marks[i] |= ENDS_IN_COMMA
             # (a line that ends with a colon ends with no final stop)
-            if not _ends_with_final_stop(code_points, start, end, kinds):
+            if _ends_with_final_stop(code_points, start, end, kinds):
+                marks[i] |= ENDS_SENTENCE
+            else:
                 spaces = _spaces(code_points, start, end, _MOST_SPACES_READ)
-                may_announce[i] = code_points[end - 1] == ord(":") and spaces + 1 >= LIST_INTRO_WORDS
+                if last == ord(":") and spaces + 1 >= LIST_INTRO_WORDS:
+                    marks[i] |= MAY_ANNOUNCE
                 headline[i] = spaces >= REPEATED_RUN_WORDS - 1
     lines = np.flatnonzero(headline)
     keys = np.empty(len(lines), dtype=np.uint64)  # length, first and last character (21 bits each)
@@ -1104,7 +1140,7 @@ def _keep_marks(
             if _same_text(code_points, starts[order[a]], starts[order[b]], lengths[order[a]]):
                 next_copy[order[a]] = order[b] - order[a]
                 break
-    return lengths, np.flatnonzero(number_start), may_announce, next_copy
+    return lengths, marks, np.flatnonzero(number_start), next_copy
 
 
 @njit(cache=True, nogil=True)
@@ -1173,7 +1209,7 @@ def introduced_lists(
     level: float,
     run: np.ndarray,
     blank_after: np.ndarray,
-    may_announce: np.ndarray,
+    marks: np.ndarray,
     cells: np.ndarray,
 ) -> np.ndarray:
     """Per block, the index of the line that announces the list it is an item of, else -1. "Allowed
@@ -1182,12 +1218,13 @@ def introduced_lists(
     LIST_INTRO_WORDS for what qualifies, and when the article goes on after them, whatever they
     score). The list is the run of tight lines (``run``, see tight_run_ids) that starts after the
     announcing line, with or without a blank line before it (``blank_after`` flags the blocks a blank
-    line follows). ``may_announce`` flags the lines that end with a colon and have LIST_INTRO_WORDS
-    words or more (see _keep_marks), ``cells`` those that are a number alone (see _number_cell)."""
+    line follows). ``marks`` flag MAY_ANNOUNCE the lines that end with a colon and have
+    LIST_INTRO_WORDS words or more (see _keep_marks), ``cells`` those that are a number alone (see
+    _number_cell)."""
     n = len(scores)
     intro = np.full(n, -1, dtype=np.int64)
     for i in range(n):
-        if not may_announce[i] or scores[i] < level:
+        if not marks[i] & MAY_ANNOUNCE or scores[i] < level:
             continue
         first = i + 1
         if first == n or (blank_after[i] and blank_after[first]):
