@@ -191,10 +191,13 @@ def _line_rows(
     but whitespace and INVISIBLE ones. A character beyond the Basic Multilingual Plane, which the table
     does not cover, makes a line untidy (tidying a line that was tidy changes nothing) and not blank (no
     such character is either)."""
-    blank = np.empty(len(cp) + 2, dtype=np.bool_)  # by line + 1, after a blank line before the first
-    untidy = np.empty(len(cp) + 1, dtype=np.bool_)
-    chars = np.empty(len(cp) + 1, dtype=np.int64)
-    blank[0] = True
+    n = 1  # lines
+    for c in cp:
+        n += c == 10
+    blank = np.empty(n + 2, dtype=np.bool_)  # by line + 1, after a blank line before the first
+    untidy = np.empty(n, dtype=np.bool_)
+    long = np.empty(n, dtype=np.bool_)
+    blank[0] = blank[n + 1] = True
     line = start = 0
     previous = 10
     line_untidy = visible = False
@@ -203,7 +206,7 @@ def _line_rows(
         if c == 10:
             blank[line + 1] = not visible
             untidy[line] = line_untidy or previous == 32
-            chars[line] = p - start
+            long[line] = p - start > LONG_LINE_CHARS
             line, start = line + 1, p + 1
             line_untidy = visible = False
         elif c == 32:
@@ -216,14 +219,13 @@ def _line_rows(
             line_untidy = True
             visible |= not kinds[c] & F_SPACE and c not in _INVISIBLE_CODES
         previous = c
-    blank[line + 1] = True  # after the last line
-    numbers = np.flatnonzero(~blank[1 : line + 1])
+    numbers = np.flatnonzero(~blank[1 : n + 1])
     return (
         numbers,
         blank[numbers],
         blank[numbers + 2],
         numbers[untidy[numbers]],
-        np.flatnonzero(chars[numbers] > LONG_LINE_CHARS),
+        np.flatnonzero(long[numbers]),
     )
 
 
