@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from workers.blocks import (
     INVISIBLE,
     LOCAL_FEATURES,
     LONG_LINE_CHARS,
+    SENTENCE_BREAK,
     TEMPLATE_MAX_WORDS,
     TEMPLATE_MIN_LINES,
     Additive,
@@ -413,3 +415,20 @@ def test_segment_makes_the_blocks_of_its_plain_definition_on_the_dev_slice() -> 
     for line in gzip.decompress(path.read_bytes()).decode().splitlines():
         raw = json.loads(line)["text"]
         assert segment(raw) == _plain_segment(raw)
+
+
+# Where _pieces may cut a line, as the plain pattern says it: the space after a sentence's end (and its
+# closing quote or bracket) in spaced scripts, right after one in Chinese and Japanese.
+_PLAIN_SENTENCE_BREAK = re.compile(r"[.!?][\"”’»)]?( )|[。！？][」』”’）]?()(?![」』”’）])")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sentence_breaks_are_where_the_plain_pattern_finds_them(seed: int) -> None:
+    """SENTENCE_BREAK opens with one set of all sentence ends, for speed: it must cut where the plain
+    pattern, one branch per script, cuts."""
+    rng = random.Random(seed)
+    pieces = [*".!?。！？", *'"”’»)」』）', " ", "a", "字", "  "]
+    for _ in range(5000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        cuts = [m.span(m.lastindex or 0) for m in SENTENCE_BREAK.finditer(line)]
+        assert cuts == [m.span(m.lastindex or 0) for m in _PLAIN_SENTENCE_BREAK.finditer(line)], line

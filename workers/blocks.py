@@ -75,8 +75,10 @@ LONG_LINE_PIECE_CHARS = 300
 # closing quote or bracket included in the sentence), and right after one in Chinese and Japanese, which
 # put no space between sentences. The cut is the pattern's last group; the sentence end before it is
 # matched rather than looked behind for, so that the regex engine skips ahead to sentence ends instead
-# of trying lookbehinds at every character (four times faster on a long line).
-SENTENCE_BREAK = re.compile(r"[.!?][\"”’»)]?( )|[。！？][」』”’）]?()(?![」』”’）])")
+# of trying lookbehinds at every character (four times faster on a long line), and the pattern opens
+# with one set of all sentence ends, each branch looking behind at which it found: the engine skips
+# ahead to a set that opens the pattern, not to the two that open its branches (35 -> 15 us a line).
+SENTENCE_BREAK = re.compile(r"[.!?。！？](?:(?<=[.!?])[\"”’»)]?( )|(?<=[。！？])[」』”’）]?()(?![」』”’）]))")
 CJK_SENTENCE_END = re.compile(r"[。！？][」』”’）]?$")
 
 # Characters that take no space on the screen: zero-width space, non-joiner and joiner, word joiner,
