@@ -162,9 +162,9 @@ def segment(raw: str) -> list[Block]:
     blocks = cast(list[Block], list(map(tuple.__new__, repeat(Block), fields)))
     # from the last, so that the positions of those before stay where they are
     for k in reversed(long.tolist()):
-        number, text, before, after = blocks[k]
-        if len(text) > LONG_LINE_CHARS:  # (tidying may have made it shorter)
-            pieces = _pieces(text)
+        number, line, before, after = blocks[k]
+        if len(line) > LONG_LINE_CHARS:  # (tidying may have made it shorter)
+            pieces = _pieces(line)
             last = len(pieces) - 1
             blocks[k : k + 1] = [
                 Block(number, piece, j > 0 or before, j < last or after) for j, piece in enumerate(pieces)
