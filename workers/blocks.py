@@ -772,7 +772,8 @@ class Additive:
 
     def to_json(self) -> dict:
         """Per feature (in feature_names order): its weight, bin edges and the bins' contributions. Edges
-        keep full precision: they are quantiles of the training values, which pages often hit exactly."""
+        keep full precision: they lie halfway between neighbouring training values (see
+        bench/train_blocks._between_values), and pages produce values next to them."""
         edges = [[float(e) for e in row if np.isfinite(e)] for row in self.edges]
         return {
             "weights": self.weights.round(6).tolist(),
