@@ -274,9 +274,9 @@ def count_logs(most: int) -> np.ndarray:
     """numpy's log(1 + k) of every count k from 0 to at least ``most``, for the compiled loops to look
     the logarithms of counts up in rather than take them: numpy's log1p may differ from the C library's
     (which numba calls) in the last bit (numpy has vectorised versions of its own on some processors),
-    which would move a feature off a bin edge of the model (the edges are quantiles of the training
-    values, which numpy took). Looking them up spares the feature stage a numpy call per page for each
-    matrix of logarithms. The tables are cached by size, a power of two of at least 1,024 counts."""
+    and the features stay the values the model was trained on (its bin edges lie between them, see
+    bench/train_blocks._between_values). Looking them up spares the feature stage a numpy call per page
+    for each matrix of logarithms. The tables are cached by size, a power of two of at least 1,024 counts."""
     return _count_logs(max(most, 1023).bit_length())
 
 
