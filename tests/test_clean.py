@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -1202,6 +1203,23 @@ def test_a_headline_and_a_paragraph_or_two_are_an_article(prose: list[str], para
     article = clean_text(f"Council extends night buses\n\n{body}")
     assert article.title == "Council extends night buses"
     assert article.body == body
+
+
+def _pages_with_repeats() -> list[str]:
+    seeds = [(SEEDS / f"{name}.txt").read_text(encoding="utf-8") for name in _seed_names()]
+    title = "Council extends night buses"
+    short = f"{title}\n\n{PROSE_EN[0]}\n\n{title}"  # too short a page for the classifier
+    # the made-up pages write their headline and a label twice
+    return [*seeds, _page(title, PROSE_EN, extra_chrome=[title, "Menu", "Menu"]), short]
+
+
+@pytest.mark.parametrize("raw", _pages_with_repeats())
+def test_a_scored_page_knows_which_of_its_lines_it_writes_more_than_once(raw: str) -> None:
+    """ScoredText.repeated is read off the feature matrix: it is whether the page writes a line's text on
+    another line too."""
+    page = score_text(raw)
+    counts = Counter(b.text for b in page.blocks)
+    assert page.repeated.tolist() == [counts[b.text] > 1 for b in page.blocks]
 
 
 def test_shape_reasons_name_teasers_and_timestamps_by_their_text() -> None:

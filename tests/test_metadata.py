@@ -6,9 +6,11 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from workers.blocks import (
@@ -171,9 +173,9 @@ def test_a_dateline_under_a_headline_signs_it() -> None:
         "Trade talks in Geneva stalled again on Monday as the delegates left the city.",
         "The talks will resume next year, officials said.",
     ]
-    assert find_title(_blocks(lines), [3, 4], frozenset(["the", "and", "as", "on", "in"])) == 0
+    assert _title_of(lines, [3, 4], frozenset(["the", "and", "as", "on", "in"])) == 0
     lines[1] = "Updates"
-    assert find_title(_blocks(lines), [3, 4], frozenset(["the", "and", "as", "on", "in"])) == 2
+    assert _title_of(lines, [3, 4], frozenset(["the", "and", "as", "on", "in"])) == 2
 
 
 def test_a_dateline_below_the_start_of_the_article_signs_the_headline_right_above_it() -> None:
@@ -185,9 +187,9 @@ def test_a_dateline_below_the_start_of_the_article_signs_the_headline_right_abov
         "November 18, 2019",  # SIGNED_LINES below the headline
     ]
     stops = frozenset(["the", "and", "as", "on", "in"])
-    assert find_title(_blocks(lines), [2, 3], stops, first_line=False) == 1
+    assert _title_of(lines, [2, 3], stops, first_line=False) == 1
     lines[4] = "Updates"
-    assert find_title(_blocks(lines), [2, 3], stops, first_line=False) == 0
+    assert _title_of(lines, [2, 3], stops, first_line=False) == 0
 
 
 def test_the_first_line_of_the_article_is_judged_against_the_lines_after_it() -> None:
@@ -198,9 +200,33 @@ def test_the_first_line_of_the_article_is_judged_against_the_lines_after_it() ->
         "The talks will resume next year, officials said.",
     ]
     stops = frozenset(["the", "and", "as", "on", "in", "of"])
-    assert find_title(_blocks(lines), [1, 2, 3], stops) == 0
+    assert _title_of(lines, [1, 2, 3], stops) == 0
     lines[0] = "Menu"  # the first line shares three of its five words with the lines after it
-    assert find_title(_blocks(lines), [1, 2, 3], stops) == 1
+    assert _title_of(lines, [1, 2, 3], stops) == 1
+
+
+def test_a_headline_the_page_repeats_beats_a_line_as_headline_like_nearer_the_article() -> None:
+    lines = [
+        "Trade talks stall again in Geneva",
+        "Geneva talks on trade stall again",  # the same words, a line nearer the article
+        "Delegates left the city of Geneva on Monday as trade talks stalled again.",
+        "The talks will resume next year, officials said.",
+        "Related",
+        "Trade talks stall again in Geneva",
+    ]
+    stops = frozenset(["the", "and", "as", "on", "in", "of"])
+    assert _title_of(lines, [2, 3], stops) == 0
+    lines[-1] = "About us"
+    assert _title_of(lines, [2, 3], stops) == 1
+
+
+def _title_of(
+    lines: list[str], article: list[int], stops: frozenset[str], *, first_line: bool = True
+) -> int | None:
+    """find_title on a page of these lines, told which of them the page writes twice."""
+    counts = Counter(lines)
+    repeated = np.array([counts[text] > 1 for text in lines])
+    return find_title(_blocks(lines), article, stops, repeated, first_line=first_line)
 
 
 def test_signed_reads_as_datelines_only_the_lines_it_is_told_hold_a_digit() -> None:

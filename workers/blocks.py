@@ -1373,5 +1373,5 @@ def load_model(path: Path = MODEL_PATH) -> BlockModel:
     scored = model.score(page, stops)
     furniture(page, scored.features)
     model.smoothing.keep(scored.scores, page)
-    find_title(page, [1], stops)
+    find_title(page, [1], stops, scored.features[:, _REPEATED] > 0)
     return model

@@ -23,6 +23,7 @@ import numpy as np
 
 from workers import html_extract, metadata
 from workers.blocks import (
+    LOCAL_FEATURES,
     TOKEN,
     WORD,
     Block,
@@ -65,6 +66,7 @@ HEADER_MAX_WORDS = 10
 HTML_DROP_BELOW = 0.005
 
 _DIGITS = re.compile(r"\d+")
+_REPEATED = LOCAL_FEATURES.index("repeated")
 _EDGE_PUNCT = " .,;:|-–—•·*"
 
 
@@ -121,6 +123,9 @@ class ScoredText:
     language: str
     scores: np.ndarray | None
     smoothing: Smoothing | None
+    # whether the page writes each block's text on another line too (the feature matrix's "repeated"
+    # column): a sign of the headline (see metadata.find_title)
+    repeated: np.ndarray
     # blocks cut by rule, with the rule's name (see workers.furniture)
     furniture: Mapping[int, str] = field(default_factory=dict)
     # dated template lines, where a comment thread may start (see Smoothing.keep)
@@ -160,6 +165,7 @@ class ScoredText:
             None,
             self.language,
             self.shapes,
+            self.repeated,
             self.furniture,
             headline=self.headline,
             fetched_at=self.fetched_at,
@@ -179,9 +185,16 @@ def score_text(
     blocks = _blocks_or_fail(raw)
     language = detect_language(blocks)
     if len(blocks) <= SHORT_PAGE_BLOCKS:
-        shapes = shape_reasons(blocks, local_features(blocks, stop_words(language)))
+        features = local_features(blocks, stop_words(language))
         return ScoredText(
-            blocks, language, None, None, headline=headline, fetched_at=fetched_at, shapes=shapes
+            blocks,
+            language,
+            None,
+            None,
+            features[:, _REPEATED] > 0,
+            headline=headline,
+            fetched_at=fetched_at,
+            shapes=shape_reasons(blocks, features),
         )
     model = model or load_model()
     page = _scores_and_furniture(model, blocks, language)
@@ -190,6 +203,7 @@ def score_text(
         language,
         page.scores,
         model.smoothing,
+        page.repeated,
         page.furniture,
         page.thread_lines,
         headline,
@@ -205,6 +219,7 @@ class _Scored(NamedTuple):
     furniture: dict[int, str]  # block index -> the name of the rule that found it (workers.furniture)
     thread_lines: np.ndarray  # the dated template lines (see Smoothing.keep)
     shapes: list[str]  # each block's shape reason (see shape_reasons)
+    repeated: np.ndarray  # whether the page writes each block's text on another line too
 
 
 def _scores_and_furniture(model: BlockModel, blocks: list[Block], language: str) -> _Scored:
@@ -214,7 +229,8 @@ def _scores_and_furniture(model: BlockModel, blocks: list[Block], language: str)
     cut = furniture(blocks, scored.features)
     scores = scored.scores
     scores[list(cut)] = 0.0
-    return _Scored(scores, cut, scored.thread_lines, shape_reasons(blocks, scored.features))
+    shapes = shape_reasons(blocks, scored.features)
+    return _Scored(scores, cut, scored.thread_lines, shapes, scored.features[:, _REPEATED] > 0)
 
 
 def shape_reasons(blocks: list[Block], features: np.ndarray) -> list[str]:
@@ -296,7 +312,9 @@ def clean_html(html: str) -> CleanArticle:
         cuts[date_line[0]] = "dateline"
         date = date_line[1]
     reasons = {**page.furniture, **cuts}  # a furniture line kept as a table row keeps no reason
-    return _assemble(blocks, keep, article.title, date, language, page.shapes, reasons, article.author)
+    return _assemble(
+        blocks, keep, article.title, date, language, page.shapes, page.repeated, reasons, article.author
+    )
 
 
 def _whole_lines(blocks: list[Block]) -> list[str]:
@@ -324,6 +342,7 @@ def _assemble(
     date: str | None,
     language: str,
     shapes: Sequence[str],
+    repeated: np.ndarray,
     cuts: Mapping[int, str] | None = None,
     byline: str | None = None,
     headline: str | None = None,
@@ -336,7 +355,8 @@ def _assemble(
     where the page repeats it; the page's own headline (which may be worded otherwise) is still looked
     for above the article and cut, but the article's first line is not taken for it. ``fetched_at``, when
     the page was fetched, dates a dateline written relative to then (see metadata.find_date_line).
-    ``shapes`` are the blocks' shape reasons (see shape_reasons)."""
+    ``shapes`` are the blocks' shape reasons (see shape_reasons), ``repeated`` whether the page writes each
+    block's text on another line too (see metadata.find_title)."""
     cuts = cuts or {}
     kept = np.flatnonzero(keep).tolist()
     if not kept:
@@ -349,7 +369,7 @@ def _assemble(
         first_line = headline is None and not listed[body_start]
         captions = {i for i, reason in cuts.items() if reason == "caption"}
         title_idx = metadata.find_title(
-            blocks, kept, stop_words(language), first_line=first_line, captions=captions
+            blocks, kept, stop_words(language), repeated, first_line=first_line, captions=captions
         )
         title = blocks[title_idx].text if title_idx is not None else None
     anchors = [body_start] if title_idx is None else [title_idx, body_start]
