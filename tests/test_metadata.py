@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 from collections import Counter
 from functools import cache
@@ -32,11 +33,13 @@ from workers.metadata import (
     _NO_HEADLINE_END,
     MAX_TITLE_WORDS,
     MIN_TITLE_WORDS,
+    SIGNED_LINES,
     TITLE_WORD_MIN_CHARS,
     _code_points,
     _copyright_year,
     _date_of_line,
     _is_dateline,
+    _line_shape,
     _may_take_the_year,
     _shares,
     _signed,
@@ -233,6 +236,47 @@ def test_signed_reads_as_datelines_only_the_lines_it_is_told_hold_a_digit() -> N
     blocks = _blocks(["Trade talks stall again in Geneva", "November 18, 2019", "Body"])
     assert _signed(blocks, {0: 6}, set(), {1}) == {0}
     assert _signed(blocks, {0: 6}, set(), set()) == set()
+
+
+def _plain_signed(blocks: list[Block], shaped: dict[int, int], decks: set[int], digits: set[int]) -> set[int]:
+    """_signed's definition: each title-shaped line's signing line, then the signing lines whose shape no
+    other signing line has."""
+    signature = {}
+    for i in shaped:
+        for j in range(i + 1, min(i + 1 + SIGNED_LINES, len(blocks))):
+            if j in shaped:
+                if len(blocks[j].text) >= len(blocks[i].text):
+                    break
+                continue
+            if parse_byline(blocks[j].text) is not None or (j in digits and _is_dateline(blocks[j].text)):
+                signature[i] = j
+                break
+    shapes = Counter(_line_shape(blocks[j].text) for j in set(signature.values()))
+    unique = {i for i, j in signature.items() if shapes[_line_shape(blocks[j].text)] == 1}
+    return {i - 1 if i - 1 in decks else i for i in unique}
+
+
+def test_signed_lines_are_those_of_the_definition_whether_one_line_or_several_sign() -> None:
+    rng = random.Random(7)
+    headlines = [
+        "Trade talks stall again in Geneva",
+        "Markets fall",
+        "A much longer headline about the talks",
+    ]
+    signatures = [
+        "By Jane Roe",
+        "By John Doe and Ann Lee",
+        "November 18, 2019",
+        "Nov 3, 2019",
+        "Updated 10:24 AM",
+    ]
+    for _ in range(400):
+        lines = [rng.choice(headlines + signatures + ["Menu", "Share"]) for _ in range(rng.randint(1, 12))]
+        blocks = _blocks(lines)
+        shaped = {i: 5 for i, text in enumerate(lines) if text in headlines}
+        decks = {i for i in shaped if rng.random() < 0.3}
+        digits = {i for i, text in enumerate(lines) if has_digit(text)}
+        assert _signed(blocks, shaped, decks, digits) == _plain_signed(blocks, shaped, decks, digits), lines
 
 
 OPENING = (
