@@ -16,8 +16,16 @@ import numpy as np
 import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
-from workers.blocks import LOCAL_FEATURES, Block, Smoothing, local_features, numbered_lists, segment
-from workers.clean import CleanArticle, clean_html, clean_text, normalise_line, score_text, shape_reasons
+from workers.blocks import LOCAL_FEATURES, TOKEN, Block, Smoothing, local_features, numbered_lists, segment
+from workers.clean import (
+    CleanArticle,
+    _has_words,
+    clean_html,
+    clean_text,
+    normalise_line,
+    score_text,
+    shape_reasons,
+)
 from workers.furniture import alphabetical_list, photo_credit, repeated_labels
 from workers.metadata import parse_byline, parse_date
 
@@ -1203,6 +1211,13 @@ def test_a_headline_and_a_paragraph_or_two_are_an_article(prose: list[str], para
     article = clean_text(f"Council extends night buses\n\n{body}")
     assert article.title == "Council extends night buses"
     assert article.body == body
+
+
+@pytest.mark.parametrize("count", [1, 2, 9, 10, 11])
+def test_has_words_is_whether_the_line_has_that_many_words(count: int) -> None:
+    lines = [*PROSE_EN, *PROSE_DE, *NAV, "", "...", "東京都は新しい交通計画を発表した", "one two three four"]
+    for text in lines + [line[:k] for line in lines for k in range(0, len(line), 7)]:
+        assert _has_words(text, count) == (len(TOKEN.findall(text)) >= count), text
 
 
 def _pages_with_repeats() -> list[str]:
