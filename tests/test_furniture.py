@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 import sys
+from collections import Counter
 from functools import cache
 from itertools import pairwise, product
 from pathlib import Path
@@ -22,25 +24,33 @@ from workers.blocks import (
     block_features,
     detect_language,
     final_stop,
+    has_digit,
     segment,
     stop_words,
 )
 from workers.furniture import (
+    _AGENCY,
     _COMMON_PUNCTUATION,
     _CREDIT_WORD,
     _PHOTO_LABEL,
     ALPHABETICAL_LIST_WORDS,
+    ASK_LABEL,
     ASK_WORD_LIST,
+    LABEL,
     MAY_CREDIT,
     MAY_GLUE,
     MAY_NAME_AGENCY,
+    REPEATED_LABEL_MIN,
     WORD_LIST,
+    _copies,
     _glued_at,
+    _text_hashes,
     _words_in_order,
     alphabetical_list,
     furniture,
     photo_credit,
     photo_credits,
+    repeated_labels,
     rule_marks,
 )
 
@@ -98,6 +108,49 @@ def test_photo_credits_finds_the_lines_photo_credit_takes_for_credits() -> None:
         assert photo_credits(texts, rule_marks(texts, features)) == expected
         found += len(expected)
     assert found >= 20
+
+
+def _labels_plainly(texts: list[str]) -> list[int]:
+    """repeated_labels as first written: the lines of at most two words, no digit and a letter whose text
+    the page has REPEATED_LABEL_MIN times or more, counted with a Counter."""
+    counts = Counter(texts)
+    return [
+        i
+        for i, text in enumerate(texts)
+        if counts[text] >= REPEATED_LABEL_MIN
+        and text.count(" ") <= 1
+        and not has_digit(text)
+        and LETTERS.search(text) is not None
+    ]
+
+
+def test_repeated_labels_finds_the_labels_a_counter_finds() -> None:
+    found = 0
+    for blocks, features in _pages_with_features():
+        texts = [b.text for b in blocks]
+        expected = _labels_plainly(texts)
+        assert repeated_labels(texts, rule_marks(texts, features)) == expected
+        found += len(expected)
+    assert found >= 20
+
+
+def test_copies_counts_the_lines_of_each_text_whatever_the_keys() -> None:
+    """_copies with the lines' hashes, and with keys that collide (all equal, or equal for lines of
+    different text), counts as a Counter does."""
+    rng = random.Random(7)
+    for _ in range(200):
+        texts = ["".join(rng.choices("ab", k=rng.randint(1, 3))) for _ in range(rng.randint(1, 30))]
+        starts = np.cumsum([0] + [len(text) for text in texts[:-1]])
+        lengths = np.array([len(text) for text in texts])
+        cp = np.array([ord(ch) for ch in "".join(texts)], dtype=np.uint32)
+        counts = Counter(texts)
+        expected = [counts[text] for text in texts]
+        for keys in (
+            _text_hashes(cp, starts, lengths),
+            np.zeros(len(texts), dtype=np.uint64),
+            (lengths % 2).astype(np.uint64),
+        ):
+            assert _copies(cp, starts, lengths, keys).tolist() == expected
 
 
 @cache
@@ -261,10 +314,11 @@ def _may_credit_plainly(text: str) -> bool:
 
 def _marks_asking_everything(lines: list[str]) -> dict[int, int]:
     """rule_marks of lines that the feature matrix says do not end like a sentence, have enough words for a
-    word list and a camel-cased word: each is read by every rule."""
+    word list, a camel-cased word and the text of another line: each is read by every rule."""
     features = np.zeros((len(lines), len(LOCAL_FEATURES)))
     features[:, LOCAL_FEATURES.index("log_words")] = np.log1p(ALPHABETICAL_LIST_WORDS)
     features[:, LOCAL_FEATURES.index("camel")] = 1.0
+    features[:, LOCAL_FEATURES.index("repeated")] = 1.0
     return rule_marks(lines, features)
 
 
@@ -297,6 +351,20 @@ MARKED_LINES = [
     "Alpha Alpha Beta Delta Gamma Iota Kappa Lambda",
     "Alpha Beta Delta_Aaa Gamma Iota Kappa Lambda Mu",  # "_" parts words
     "A B C D E F G H I J K L M N O P Q R S T UvwWord one two three four",  # 20 spaces before
+    "Photo: Jane Roe / iStock",
+    "EPA/Jane Roe",
+    "Jane Roe | Getty Image",  # no agency's name
+    "Jane Roe/dp a",
+    "via Xinhua",
+    *["Advertisement"] * 3,
+    *["Watch video"] * 3,
+    *["Watch the video"] * 3,  # three words
+    *["Anzeige 2"] * 3,  # a digit
+    *["Anzeige ٢"] * 3,  # a digit, but not ASCII
+    *["𝐀𝐝 𝐬𝐥𝐨𝐭"] * 3,  # letters beyond the Basic Multilingual Plane
+    *["😀 😀"] * 3,  # no letter
+    *["— ·"] * 3,
+    *["Video"] * 2,  # twice only
     "(Photo Jane Roe)\x00",  # last: a NUL at the page's end stays among its code points
 ]
 
@@ -305,10 +373,11 @@ def test_line_marks_read_each_line_as_the_rules_do() -> None:
     lines = [text for blocks, _ in _pages_with_features() for text in (b.text for b in blocks)]
     lines += WORD_LISTS + GLUED_LINES + MARKED_LINES
     marks = _marks_asking_everything(lines)
+    labels = set(_labels_plainly(lines))
     for i, line in enumerate(lines):
         mark = marks.get(i, 0)
         assert bool(mark & MAY_CREDIT) == _may_credit_plainly(line), line
-        assert bool(mark & MAY_NAME_AGENCY) == ("|" in line or "/" in line or "via" in line), line
+        assert bool(mark & MAY_NAME_AGENCY) == _names_agency_plainly(line), line
         if not final_stop(line):
             word_list = bool(mark & WORD_LIST) or bool(mark & ASK_WORD_LIST and _words_in_order(line))
             assert word_list == _alphabetical_list_plainly(line), line
@@ -316,9 +385,20 @@ def test_line_marks_read_each_line_as_the_rules_do() -> None:
             assert line.count(",") >= 7 or _unfolded(line), line
         glued = bool(_glued_at_plainly(line))
         assert bool(mark & MAY_GLUE) == glued or (mark & MAY_GLUE and max(line) > "\uffff"), line
+        label = bool(mark & LABEL) or bool(mark & ASK_LABEL and LETTERS.search(line))
+        assert label == (i in labels), line
+        assert not mark & ASK_LABEL or max(line) > "\uffff", line
     assert sum(bool(mark & WORD_LIST) for mark in marks.values()) >= 6
     assert sum(bool(mark & MAY_GLUE) for mark in marks.values()) >= 4
     assert sum(bool(mark & MAY_CREDIT) for mark in marks.values()) >= 30
+    assert sum(bool(mark & MAY_NAME_AGENCY) for mark in marks.values()) >= 5
+    assert sum(bool(mark & ASK_LABEL) for mark in marks.values()) >= 3
+    assert sum(bool(mark & LABEL) for mark in marks.values()) >= 20
+
+
+def _names_agency_plainly(line: str) -> bool:
+    """Whether _agency_credit searches line for an agency's credit, final_stop aside."""
+    return ("|" in line or "/" in line or "via" in line) and _AGENCY.search(line) is not None
 
 
 def _unfolded(line: str) -> bool:
@@ -334,13 +414,13 @@ def test_line_marks_read_only_the_lines_the_feature_matrix_picks() -> None:
         unended = features[:, LOCAL_FEATURES.index("final_stop")] == 0
         wordy = features[:, LOCAL_FEATURES.index("log_words")] >= np.log1p(ALPHABETICAL_LIST_WORDS)
         camel = features[:, LOCAL_FEATURES.index("camel")] > 0
+        repeated = features[:, LOCAL_FEATURES.index("repeated")] > 0
         for i, text in enumerate(texts):
             mark = marks.get(i, 0)
-            assert bool(mark & MAY_NAME_AGENCY) == (
-                unended[i] and ("|" in text or "/" in text or "via" in text)
-            )
+            assert bool(mark & MAY_NAME_AGENCY) == (unended[i] and _names_agency_plainly(text))
             assert not mark & (WORD_LIST | ASK_WORD_LIST) or (unended[i] and wordy[i])
             assert not mark & MAY_GLUE or camel[i]
+            assert not mark & (LABEL | ASK_LABEL) or repeated[i]
 
 
 def test_line_marks_refuses_a_line_with_a_newline() -> None:
