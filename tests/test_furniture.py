@@ -228,6 +228,10 @@ WORD_LISTS = [
     "apple Banana cherry Date elderberry Fig grape Honeydew",  # in order only once folded
     "Alpha2 Beta3 Delta² Epsilon³ Eta Gamma Iota Kappa",  # "²" is a word character and no digit
     "apple, banana, cherry, date, elderberry, fig, grape, honeydew",
+    "Aaron Abbey Acorn Adobe Alpha Amber Apple Azure",
+    "Azure Apple Amber Alpha Adobe Acorn Abbey Aaron",  # initials in order, words not
+    "Alpha Beta Delta Gamma Iota Kappa Lambda Mu Nu Omicron Pi Rho Sigma Tau Upsilon Zeta Eta",  # one back
+    "Alpha Beta Delta Gamma Iota Kappa Eta Lambda Mu Nu Omicron Pi Rho Sigma Tau Upsilon Zeta Beta",  # two
 ]
 
 
