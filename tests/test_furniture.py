@@ -48,10 +48,13 @@ from workers.furniture import (
     _words_in_order,
     alphabetical_list,
     furniture,
+    gallery_captions,
+    glued_teasers,
     photo_credit,
     photo_credits,
     repeated_labels,
     rule_marks,
+    word_lists,
 )
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -83,11 +86,12 @@ CREDIT_LINES = [
 
 
 def _pages() -> list[list[str]]:
-    """The lines of the dev slice's pages and of the seed pages, with CREDIT_LINES as one more page."""
+    """The lines of the dev slice's pages and of the seed pages, with CREDIT_LINES as one more page, and
+    WORD_LISTS as one more and each as a page of its own."""
     with gzip.open(DATA / "dev-slice.jsonl.gz", "rt", encoding="utf-8") as rows:
         raws = [json.loads(row)["text"] for row in rows]
     raws += [p.read_text(encoding="utf-8") for p in sorted((DATA / "seeds").glob("*.txt"))]
-    raws.append("\n".join(CREDIT_LINES))
+    raws += ["\n".join(CREDIT_LINES), "\n".join(WORD_LISTS), *WORD_LISTS]
     return [[b.text for b in segment(raw)] for raw in raws if raw.strip()]
 
 
@@ -279,6 +283,27 @@ def test_glued_at_finds_the_junctions_of_its_plain_definition() -> None:
     assert sum(map(bool, map(_glued_at_plainly, lines))) >= 2
     for line in lines:
         assert _glued_at(line) == _glued_at_plainly(line), line
+
+
+def _furniture_asking_every_rule(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
+    """furniture as first written: every rule asked on every page, whatever the lines are marked for."""
+    texts = [b.text for b in blocks]
+    marks = rule_marks(texts, features)
+    found = dict.fromkeys(word_lists(texts, marks), "word_list")
+    found.update(dict.fromkeys(glued_teasers(texts, marks), "teaser"))
+    found.update(dict.fromkeys(photo_credits(texts, marks), "caption"))
+    found.update((i, "caption") for i in gallery_captions(blocks, found))
+    found.update(dict.fromkeys(repeated_labels(texts, marks), "label"))
+    return found
+
+
+def test_furniture_finds_what_asking_every_rule_finds() -> None:
+    reasons: Counter[str] = Counter()
+    for blocks, features in _pages_with_features():
+        expected = _furniture_asking_every_rule(blocks, features)
+        assert list(furniture(blocks, features).items()) == list(expected.items())
+        reasons.update(expected.values())
+    assert min(reasons[reason] for reason in ("word_list", "teaser", "caption", "label")) >= 1, reasons
 
 
 def test_furniture_on_a_page_without_furniture_finds_none() -> None:

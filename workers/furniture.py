@@ -10,8 +10,8 @@ Each rule here is a shape that no sentence of an article has, checked on the dev
 from __future__ import annotations
 
 import re
-from functools import cache
-from operator import attrgetter, gt, itemgetter
+from functools import cache, reduce
+from operator import attrgetter, gt, itemgetter, or_
 
 import numpy as np
 from numba import njit
@@ -256,11 +256,19 @@ def furniture(blocks: list[Block], features: np.ndarray) -> dict[int, str]:
     each other rule has to read."""
     texts = list(map(attrgetter("text"), blocks))
     marks = rule_marks(texts, features)
-    found = dict.fromkeys(word_lists(texts, marks), "word_list")
-    found.update(dict.fromkeys(glued_teasers(texts, marks), "teaser"))
-    found.update(dict.fromkeys(photo_credits(texts, marks), "caption"))
-    found.update((i, "caption") for i in gallery_captions(blocks, found))
-    found.update(dict.fromkeys(repeated_labels(texts, marks), "label"))
+    # the marks that some line has: the rules that no line is marked for are not asked (most pages have
+    # no word list, no glued teaser and no credit), which saves 5 us per page
+    present = reduce(or_, marks.values(), 0)
+    found: dict[int, str] = {}
+    if present & (WORD_LIST | ASK_WORD_LIST):
+        found.update(dict.fromkeys(word_lists(texts, marks), "word_list"))
+    if present & MAY_GLUE:
+        found.update(dict.fromkeys(glued_teasers(texts, marks), "teaser"))
+    if present & (MAY_CREDIT | MAY_NAME_AGENCY):
+        found.update(dict.fromkeys(photo_credits(texts, marks), "caption"))
+        found.update((i, "caption") for i in gallery_captions(blocks, found))
+    if present & (LABEL | ASK_LABEL):
+        found.update(dict.fromkeys(repeated_labels(texts, marks), "label"))
     return found
 
 
