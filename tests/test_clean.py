@@ -16,7 +16,16 @@ import numpy as np
 import pytest
 from prose import PROSE_DE, PROSE_EN, PROSE_FR
 
-from workers.blocks import LOCAL_FEATURES, TOKEN, Block, Smoothing, local_features, numbered_lists, segment
+from workers.blocks import (
+    LOCAL_FEATURES,
+    TOKEN,
+    Block,
+    Smoothing,
+    block_features,
+    local_features,
+    numbered_lists,
+    segment,
+)
 from workers.clean import (
     CleanArticle,
     _has_words,
@@ -26,7 +35,7 @@ from workers.clean import (
     score_text,
     shape_reasons,
 )
-from workers.furniture import alphabetical_list, photo_credit, repeated_labels
+from workers.furniture import alphabetical_list, furniture, photo_credit
 from workers.metadata import parse_byline, parse_date
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
@@ -429,8 +438,15 @@ def test_a_line_repeated_on_the_page_that_is_more_than_a_label_is_not_cut_for_it
         "Night buses run late",
         "Contact",
     ]
-    assert repeated_labels(texts, range(len(texts))) == []
-    assert repeated_labels(["Advertisement"] * 3, [4, 9, 12]) == [4, 9, 12]
+    assert _labels(texts) == []
+    assert _labels(["Menu", "Advertisement", "News", "Advertisement", "Sport", "Advertisement"]) == [1, 3, 5]
+
+
+def _labels(lines: list[str]) -> list[int]:
+    """The lines of a page that the furniture rules cut as repeated labels."""
+    blocks = segment("\n".join(lines))
+    cut = furniture(blocks, block_features(blocks, frozenset({"the"})))
+    return sorted(i for i, reason in cut.items() if reason == "label")
 
 
 def test_a_gallery_inside_the_article_does_not_split_it() -> None:
