@@ -31,9 +31,9 @@ ENV PATH=/opt/samestory/bin:$PATH \
 USER samestory
 WORKDIR /home/samestory
 # compile numba's loops (workers/line_features.py, workers/blocks.py, workers/language.py) into this user's
-# cache, where every process of the container loads them instead of compiling them at its start (some
-# fifteen seconds); numba caches in the package's own folder only where it may write, which this user may
-# not
+# cache, where every process of the container loads them instead of compiling them at its start (about
+# fifty seconds on a 2-core machine); numba caches in the package's own folder only where it may write,
+# which this user may not
 RUN python -c "from workers.blocks import load_model; load_model()" \
  && test -n "$(find /home/samestory/.cache/numba -name '*.nbi')"
 EXPOSE 8000

@@ -1360,8 +1360,8 @@ def load_model(path: Path = MODEL_PATH) -> BlockModel:
     """The shipped model, read once per process. The character tables, py3langid's model and the
     compiled loops it needs are made ready with it, by segmenting a page of two lines and computing its
     language, features (with a stop word, which builds the stop-word table), scores, furniture, keep
-    decisions and headline: compiling the loops takes some fifteen seconds, or one when numba's on-disk
-    cache holds them, which the first page a process extracts would otherwise pay."""
+    decisions and headline: compiling the loops takes about fifty seconds on a 2-core machine, or two
+    when numba's on-disk cache holds them, which the first page a process extracts would otherwise pay."""
     # imported here: both modules import this one
     from workers.furniture import furniture
     from workers.metadata import find_title

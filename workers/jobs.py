@@ -200,8 +200,9 @@ _WARM_UP = "\n\n".join(
 def _load_extractor() -> None:
     """Load the extractor and clean a page with it. Only workers do: the API imports this module to
     enqueue jobs, and the extractor's libraries (trafilatura, numba and the compiled loops) would add
-    some 60 MB to each API process. The first page would otherwise pay for compiling the loops (up to
-    four seconds when numba's cache is cold) and for loading the language model (half a second)."""
+    some 60 MB to each API process. The first page would otherwise pay for compiling the loops (about
+    fifty seconds on a 2-core machine when numba's cache is cold, two when it holds them) and for loading
+    the language model (half a second)."""
     from workers.clean import clean_text
 
     with contextlib.suppress(ValueError):
