@@ -15,6 +15,7 @@ import pytest
 from workers.blocks import CLOCK, LOCAL_FEATURES, NUMERIC_DATE, Block, local_features
 from workers.line_features import (
     BULLET_CHARS,
+    CACHED_COUNTS,
     CJK_RANGES,
     CLOSERS,
     DATE_LINE_MAX_CHARS,
@@ -157,9 +158,15 @@ def test_logarithms_of_counts_are_numpys_to_the_bit(seed: int) -> None:
     names = [SHAPE_FEATURES[k] for k in LOG_COLUMNS]
     counts = np.array([[_counts(line)[name] for name in names] for line in lines], dtype=float)
     assert np.array_equal(features[:, LOG_COLUMNS].view(np.uint64), np.log1p(counts).view(np.uint64))
-    for most in (0, 1023, 1024, 5000):
+    for most in (0, 1023, 1024, 5000, CACHED_COUNTS, 3 * CACHED_COUNTS):
         logs = count_logs(most)
         assert len(logs) > most and np.array_equal(logs, np.log1p(np.arange(len(logs), dtype=float)))
+
+
+def test_only_tables_of_logarithms_for_ordinary_pages_are_kept() -> None:
+    """A 2 MB page's table (16 MB) is made for it alone; an ordinary page's is made once per process."""
+    assert count_logs(5000) is count_logs(6000)
+    assert count_logs(4 * CACHED_COUNTS) is not count_logs(4 * CACHED_COUNTS)
 
 
 def _skeleton_code(ch: str) -> int:

@@ -34,6 +34,7 @@ from numba import njit
 from workers.language import identify
 from workers.line_features import (
     C_DECIMAL,
+    CACHED_COUNTS,
     CLOSERS,
     F_CLOSER,
     F_FINAL_STOP,
@@ -548,7 +549,7 @@ def _features_and_thread_lines(blocks: list[Block], stops: frozenset[str]) -> tu
         # bytes() packs the flags into bytes of 0 and 1 in one C loop (a third of np.fromiter's time)
         np.frombuffer(bytes(blank_before), np.bool_),
         np.frombuffer(bytes(blank_after), np.bool_),
-        _prose_weights(len(logs)),
+        _prose_weights(logs),
     )
     # called from Python as Smoothing.keep calls it, so that load_model's page, whose keep decisions
     # never reach it, compiles it for both
@@ -557,10 +558,15 @@ def _features_and_thread_lines(blocks: list[Block], stops: frozenset[str]) -> tu
     return features, dated_templates
 
 
+def _prose_weights(logs: np.ndarray) -> np.ndarray:
+    """The weight in densest_run of a prose line of k characters, for every k of count_logs' table
+    ``logs``: numpy's expm1(log1p(k)), as the model's features hold the line's length. Kept between pages
+    as count_logs' tables are (up to CACHED_COUNTS)."""
+    return _cached_prose_weights(len(logs)) if len(logs) <= CACHED_COUNTS else np.expm1(logs)
+
+
 @cache
-def _prose_weights(size: int) -> np.ndarray:
-    """The weight in densest_run of a prose line of k characters, for k below ``size``: numpy's
-    expm1(log1p(k)) (count_logs' table), as the model's features hold the line's length."""
+def _cached_prose_weights(size: int) -> np.ndarray:
     return np.expm1(count_logs(size - 1))
 
 

@@ -270,17 +270,28 @@ def stop_table(stops: frozenset[str]) -> tuple[np.ndarray, np.uint64]:
     return table, np.uint64(free)
 
 
+# The longest count_logs table kept between pages (512 KB): enough for any line of a page of 64 K characters.
+CACHED_COUNTS = 1 << 16
+
+
 def count_logs(most: int) -> np.ndarray:
     """numpy's log(1 + k) of every count k from 0 to at least ``most``, for the compiled loops to look
     the logarithms of counts up in rather than take them: numpy's log1p may differ from the C library's
     (which numba calls) in the last bit (numpy has vectorised versions of its own on some processors),
     and the features stay the values the model was trained on (its bin edges lie between them, see
     bench/train_blocks._between_values). Looking them up spares the feature stage a numpy call per page
-    for each matrix of logarithms. The tables are cached by size, a power of two of at least 1,024 counts."""
-    return _count_logs(max(most, 1023).bit_length())
+    for each matrix of logarithms. The tables are a power of two of at least 1,024 counts long, and kept
+    up to CACHED_COUNTS: a page of 2 MB (SAMESTORY_MAX_ARTICLE_BYTES) needs a table of 16 MB, which a
+    worker would otherwise hold from then on."""
+    bits = max(most, 1023).bit_length()
+    return _cached_count_logs(bits) if 1 << bits <= CACHED_COUNTS else _count_logs(bits)
 
 
 @cache
+def _cached_count_logs(bits: int) -> np.ndarray:
+    return _count_logs(bits)
+
+
 def _count_logs(bits: int) -> np.ndarray:
     return np.log1p(np.arange(float(1 << bits)))
 
