@@ -193,7 +193,7 @@ def test_a_sorted_list_of_tags_is_a_word_list_and_a_sentence_listing_places_is_n
     ],
 )
 def test_segment_collapses_whitespace_and_strips_invisible_edges(line: str, text: str) -> None:
-    # lines already tidy are kept as they are (see blocks._untidy_lines); the others are split and joined
+    # lines already tidy are kept as they are (see blocks._line_rows); the others are split and joined
     assert [b.text for b in segment(line)] == [text]
     assert [b.text for b in segment(f"{text}\n{line}\n \n{text}  x\n{line}")] == [
         text,
